@@ -1,0 +1,67 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { KubeObject } from '../lib/output/render';
+import { PLATFORM } from '../lib/platform';
+import { Overrides } from '../lib/platform/inputs';
+import { EnvironmentName, PlatformSpec } from '../lib/platform/types';
+import { synthesizePlatform, SynthesizedEnvironment } from '../lib/synth';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const RELEASE_DIR = path.join(ROOT, 'lib', 'platform', 'releases');
+
+/** Fixed release used by targeted tests and goldens, independent of the committed release files. */
+export const FIXTURE_TAG = 'abc1234';
+
+export function overrides(partial: Partial<Overrides> = {}): Overrides {
+  return { environments: [], tags: [], ...partial };
+}
+
+/** Synthesizes one environment in memory with the fixture tag (or the given overrides). */
+export function synthEnv(env: EnvironmentName, extra: Partial<Overrides> = {}, platform: PlatformSpec = PLATFORM): SynthesizedEnvironment {
+  const result = synthesizePlatform(platform, overrides({ environments: [env], tag: { value: FIXTURE_TAG, input: 'test' }, ...extra }), RELEASE_DIR);
+  return result[0];
+}
+
+const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
+/** Memoized `synthEnv(env)` with the fixture release, for read-only assertions. */
+export function env(name: EnvironmentName): SynthesizedEnvironment {
+  let result = cache.get(name);
+  if (!result) {
+    result = synthEnv(name);
+    cache.set(name, result);
+  }
+  return result;
+}
+
+export function objects(synth: SynthesizedEnvironment, kind?: string): KubeObject[] {
+  return synth.manifests.map((m) => m.object).filter((o) => kind === undefined || o.kind === kind);
+}
+
+/** The object of that kind and name (and namespace, when given); fails the test when absent. */
+export function find<T = any>(synth: SynthesizedEnvironment, kind: string, name: string, namespace?: string): T {
+  const found = objects(synth, kind).filter((o) => o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${kind} ${namespace ?? '*'}/${name} in ${synth.environment.name}, found ${found.length}`);
+  }
+  return found[0] as T;
+}
+
+export function tryFind(synth: SynthesizedEnvironment, kind: string, name: string, namespace?: string): KubeObject | undefined {
+  return objects(synth, kind).find((o) => o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+}
+
+/** Every pod spec in the environment's workloads (Deployments, StatefulSets, Jobs, ...), with its owner. */
+export function podSpecs(synth: SynthesizedEnvironment): { owner: string; spec: any }[] {
+  const result: { owner: string; spec: any }[] = [];
+  for (const o of objects(synth)) {
+    const spec = (o as any).spec;
+    const pod = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+    if (pod) result.push({ owner: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, spec: pod });
+  }
+  return result;
+}
+
+export function tempDir(prefix = 'bana-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

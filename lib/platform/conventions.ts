@@ -1,0 +1,112 @@
+import { DataStore, EnvironmentSpec, ResourceSpec, ServiceSpec, Tier } from './types';
+
+/**
+ * Conventions shared by every construct: namespaces, names, labels, ports and defaults that the operations
+ * page fixes for all services alike. Stated once here, derived everywhere else.
+ */
+
+export const NAMESPACES = {
+  internal: 'nx-internal',
+  backend: 'nx-backend',
+  app: 'nx-app',
+  persistent: 'nx-persistent',
+  broker: 'nx-broker',
+  search: 'nx-search',
+} as const;
+
+export const TIER_NAMESPACE: Record<Tier, string> = {
+  backend: NAMESPACES.backend,
+  frontend: NAMESPACES.app,
+};
+
+/** Every app container listens here (operations page: container port 3000). */
+export const APP_PORT = 3000;
+
+/** The image's user `bun` (oven/bun alpine images): uid and gid 1000. Numeric so the kubelet can verify non-root. */
+export const APP_UID = 1000;
+export const APP_GID = 1000;
+
+/** Label key of the node pool every pod is pinned to. */
+export const NODE_POOL_LABEL = 'node.kubernetes.io/pool';
+
+/** Docker-registry Secret, created by hand in every namespace that pulls from the registry. */
+export const PULL_SECRET = 'bcr-registry';
+
+export const DEFAULT_REGISTRY = 'bcr.bana.com.vn';
+
+/** Images the platform pulls from public registries, pinned. */
+export const UTILITY_IMAGES = {
+  busybox: 'busybox:1.36',
+  postgresClient: 'postgres:16-alpine',
+} as const;
+
+export const TIER_DEFAULTS: Record<Tier, { readonly resources: ResourceSpec }> = {
+  backend: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } } },
+  frontend: { resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },
+};
+
+/** Resources of the small wait-for-* init containers. */
+export const WAIT_CONTAINER_RESOURCES: ResourceSpec = {
+  requests: { cpu: '10m', memory: '16Mi' },
+  limits: { cpu: '100m', memory: '64Mi' },
+};
+
+/** `nx-<service>`: Deployment, Service, ServiceAccount, image repository. */
+export function workloadName(service: ServiceSpec | string): string {
+  return `nx-${typeof service === 'string' ? service : service.name}`;
+}
+
+export function namespaceOf(service: ServiceSpec): string {
+  return TIER_NAMESPACE[service.tier];
+}
+
+export function healthPathOf(service: ServiceSpec): string {
+  if (service.healthPath !== undefined) return service.healthPath;
+  return service.tier === 'backend' ? `/v1/api/${service.name}/health` : '/';
+}
+
+/** In-cluster DNS name of a service's ClusterIP Service. */
+export function serviceHost(service: ServiceSpec): string {
+  return `${workloadName(service)}.${namespaceOf(service)}.svc.cluster.local`;
+}
+
+export function storesOf(service: ServiceSpec): readonly DataStore[] {
+  return service.uses ?? [];
+}
+
+/** The identity service every other backend waits for (operations page, "Thứ tự Khởi động"). */
+export const IDENTITY_SERVICE = 'identity';
+
+/**
+ * Selector labels: a fixed subset of the common labels, never the version (selectors are immutable).
+ * `component` keeps a Service from selecting its migration Job's pods (component `migration`).
+ */
+export function selectorLabels(service: ServiceSpec): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': service.name,
+    'app.kubernetes.io/component': service.tier,
+  };
+}
+
+export const PART_OF = 'bana';
+export const MANAGED_BY = 'cdk8s';
+
+export function commonLabels(name: string, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': PART_OF,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+}
+
+/** Replicas of a service in an environment: the service's override, else the environment's default. */
+export function replicasOf(service: ServiceSpec, env: EnvironmentSpec): { min: number; max: number; autoscaled: boolean } {
+  const spec = service.replicas?.[env.name] ?? (service.ha ? env.haReplicas : env.singleReplicas);
+  const autoscaled = service.ha && env.autoscaling;
+  return { min: spec.min, max: autoscaled ? spec.max : spec.min, autoscaled };
+}
+
+export function resourcesOf(service: ServiceSpec): ResourceSpec {
+  return service.resources ?? TIER_DEFAULTS[service.tier].resources;
+}

@@ -1,0 +1,115 @@
+/**
+ * The platform as typed data. Everything the synthesizer writes is derived from values of these types;
+ * constructs never hold platform facts of their own.
+ */
+
+/** Names of the environments the platform runs in. */
+export type EnvironmentName = 'staging' | 'production';
+
+/** Where a workload sits in the platform: backend APIs in nx-backend, frontend apps in nx-app. */
+export type Tier = 'backend' | 'frontend';
+
+/** The stateful stores a service can declare it uses; the data layer and network policies follow from it. */
+export type DataStore = 'postgres' | 'redis' | 'kafka' | 'typesense';
+
+/** CPU and memory for one container, in Kubernetes quantity notation. */
+export interface ResourceSpec {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** How many pods a service runs in one environment. */
+export interface ReplicaSpec {
+  /** Replicas (fixed), or the HPA's floor where the environment autoscales HA services. */
+  readonly min: number;
+  /** The HPA's ceiling; ignored where the service is not autoscaled. */
+  readonly max: number;
+}
+
+/** The database migration a service runs before its Deployment rolls out. */
+export interface MigrationSpec {
+  /** Position in the platform's migration order (1 runs first). */
+  readonly order: number;
+  /**
+   * The migration's own name, used in the Job name `nx-<name>-migrate-<version>`.
+   * @default - the service name
+   */
+  readonly name?: string;
+}
+
+/** One service of the platform: the single place every fact about it is stated. */
+export interface ServiceSpec {
+  /** Short name (`identity`); the Deployment, Service and image are `nx-<name>`. A DNS-1123 label. */
+  readonly name: string;
+  readonly tier: Tier;
+  /**
+   * Highly available: at least two replicas, zero-downtime rollouts (maxUnavailable 0), and, where the
+   * environment autoscales, an HPA and a PodDisruptionBudget.
+   */
+  readonly ha: boolean;
+  /**
+   * Path of the HTTP health endpoint on port 3000.
+   * @default - backend: `/v1/api/<name>/health`; frontend: `/`
+   */
+  readonly healthPath?: string;
+  /**
+   * Stores this service talks to. Drives its configuration, its network allows and the data layer.
+   * @default - none
+   */
+  readonly uses?: readonly DataStore[];
+  /**
+   * Container resources of the app container.
+   * @default - the tier's default (see `TIER_DEFAULTS`)
+   */
+  readonly resources?: ResourceSpec;
+  /**
+   * Replica counts per environment, overriding the environment's defaults for HA / single services.
+   * @default - the environment's defaults
+   */
+  readonly replicas?: Partial<Record<EnvironmentName, ReplicaSpec>>;
+  /**
+   * The database migration this service runs, if any.
+   * @default - no migration
+   */
+  readonly migration?: MigrationSpec;
+  /**
+   * Non-secret settings of this service, written to its ConfigMap `nx-<name>-config`.
+   * @default - none beyond the generated ones
+   */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** One environment: what differs between staging and production. */
+export interface EnvironmentSpec {
+  readonly name: EnvironmentName;
+  /** Value of the `node.kubernetes.io/pool` node label every pod is scheduled onto. */
+  readonly nodePool: string;
+  /** Whether HA services get an HPA and a PodDisruptionBudget (production) or are scaled by hand (staging). */
+  readonly autoscaling: boolean;
+  /** Default replicas of HA services: fixed count, or HPA range where `autoscaling` is on. */
+  readonly haReplicas: ReplicaSpec;
+  /** Default replicas of the other services. */
+  readonly singleReplicas: ReplicaSpec;
+  /** Whether HA replicas are spread across nodes with topology spread constraints. */
+  readonly spreadAcrossNodes: boolean;
+  /** Image tags this environment refuses, because they move (e.g. `latest` in production). */
+  readonly forbiddenTags: readonly string[];
+  /** Value of `APP_ENV` in every service's shared configuration. */
+  readonly appEnv: string;
+}
+
+/** The whole platform: its services and its environments. */
+export interface PlatformSpec {
+  readonly services: readonly ServiceSpec[];
+  readonly environments: readonly EnvironmentSpec[];
+}
+
+/** What is deployed: image registry and tags, for one environment. */
+export interface Release {
+  /** Registry host (and optional path) images are pulled from, without scheme. */
+  readonly registry: string;
+  /** Tag of every service's image unless `tags` names it. */
+  readonly tag: string;
+  /** Per-service tag overrides, keyed by service name. */
+  readonly tags: Readonly<Record<string, string>>;
+}
