@@ -6,12 +6,13 @@ import { PLATFORM } from '../lib/platform';
 import { Overrides } from '../lib/platform/inputs';
 import { EnvironmentName, PlatformSpec } from '../lib/platform/types';
 import { synthesizePlatform, SynthesizedEnvironment } from '../lib/synth';
+import { GOLDEN_TAG } from '../lib/tools/golden';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const RELEASE_DIR = path.join(ROOT, 'lib', 'platform', 'releases');
 
-/** Fixed release used by targeted tests and goldens, independent of the committed release files. */
-export const FIXTURE_TAG = 'abc1234';
+/** Fixed tag used by targeted tests and goldens, independent of the committed release files. */
+export const FIXTURE_TAG = GOLDEN_TAG;
 
 export function overrides(partial: Partial<Overrides> = {}): Overrides {
   return { environments: [], tags: [], ...partial };

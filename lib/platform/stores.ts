@@ -1,0 +1,61 @@
+import { NAMESPACES } from './conventions';
+
+/**
+ * The data layer as the rest of the platform sees it: for each store, where its pods run, the labels that
+ * select them and the ports they serve. The DataLayer constructs label their pods with exactly these
+ * selectors; network policies, configuration and checks derive from this table. One entry per store part.
+ */
+export interface StorePart {
+  /** Namespace the pods run in. */
+  readonly namespace: string;
+  /** Labels that select exactly this part's pods. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Ports clients connect to, by name. */
+  readonly clientPorts: Readonly<Record<string, number>>;
+  /** Ports the part's own pods use between each other (replication, cluster bus, quorum, peering). */
+  readonly peerPorts: Readonly<Record<string, number>>;
+}
+
+export const STORE_PARTS = {
+  /** CloudNativePG instances of cluster `nx-postgresql` (primary and replicas). */
+  postgres: {
+    namespace: NAMESPACES.persistent,
+    selector: { 'cnpg.io/cluster': 'nx-postgresql' },
+    clientPorts: { postgres: 5432 },
+    peerPorts: { postgres: 5432, status: 8000 },
+  },
+  /** PgBouncer pods of the CNPG Pooler `nx-postgresql-pooler` (rw). */
+  pgbouncer: {
+    namespace: NAMESPACES.persistent,
+    selector: { 'cnpg.io/poolerName': 'nx-postgresql-pooler' },
+    clientPorts: { pgbouncer: 5432 },
+    peerPorts: {},
+  },
+  redis: {
+    namespace: NAMESPACES.broker,
+    selector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'nx-redis' },
+    clientPorts: { redis: 6379 },
+    peerPorts: { redis: 6379, bus: 16379 },
+  },
+  kafka: {
+    namespace: NAMESPACES.broker,
+    selector: { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'nx-kafka' },
+    clientPorts: { clients: 29092 },
+    peerPorts: { internal: 9092, controller: 9093 },
+  },
+  typesense: {
+    namespace: NAMESPACES.search,
+    selector: { 'app.kubernetes.io/name': 'typesense', 'app.kubernetes.io/instance': 'nx-typesense' },
+    clientPorts: { http: 8108 },
+    peerPorts: { peering: 8107, http: 8108 },
+  },
+  /** Debezium change-data capture (PostgreSQL → Kafka), where the environment enables it. */
+  debezium: {
+    namespace: NAMESPACES.search,
+    selector: { 'app.kubernetes.io/name': 'debezium', 'app.kubernetes.io/instance': 'nx-debezium' },
+    clientPorts: { http: 8080 },
+    peerPorts: {},
+  },
+} as const satisfies Record<string, StorePart>;
+
+export type StorePartName = keyof typeof STORE_PARTS;
