@@ -5,6 +5,7 @@ import { FrontendApp } from '../constructs/frontend-app';
 import { ServiceWorkload } from '../constructs/service-workload';
 import { SHARED_CONFIG, serviceConfig, serviceConfigName, sharedConfig } from '../platform/config';
 import { commonLabels, IDENTITY_SERVICE, namespaceOf, TIER_NAMESPACE } from '../platform/conventions';
+import { PRIORITY_CLASSES } from '../platform/priorities';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /**
@@ -36,13 +37,14 @@ export class AppsChart extends LayerChart {
         data: own,
       });
       const configData = [shared, own];
+      const priorityClassName = service.ha ? PRIORITY_CLASSES.haService.name : PRIORITY_CLASSES.service.name;
       if (service.tier === 'backend') {
         if (!identity) {
           throw new Error(`service '${service.name}': backend services need the '${IDENTITY_SERVICE}' service in the catalogue`);
         }
-        workloads.set(service.name, new BackendService(this, service.name, { service, identity, environment, release, configData }));
+        workloads.set(service.name, new BackendService(this, service.name, { service, identity, environment, release, configData, priorityClassName }));
       } else {
-        workloads.set(service.name, new FrontendApp(this, service.name, { service, environment, release, configData }));
+        workloads.set(service.name, new FrontendApp(this, service.name, { service, environment, release, configData, priorityClassName }));
       }
     }
     this.workloads = workloads;
