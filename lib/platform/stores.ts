@@ -14,7 +14,15 @@ export interface StorePart {
   readonly clientPorts: Readonly<Record<string, number>>;
   /** Ports the part's own pods use between each other (replication, cluster bus, quorum, peering). */
   readonly peerPorts: Readonly<Record<string, number>>;
+  /** Other parts this part connects to as a client (on their client ports). */
+  readonly talksTo?: readonly StorePartKey[];
+  /** An operator outside our namespaces that must reach the pods (namespace and ports). */
+  readonly operator?: { readonly namespace: string; readonly ports: readonly number[] };
+  /** Whether the pods need HTTPS egress outside the cluster (e.g. object storage for backups). */
+  readonly externalHttps?: boolean;
 }
+
+type StorePartKey = 'postgres' | 'pgbouncer' | 'redis' | 'kafka' | 'typesense' | 'debezium';
 
 export const STORE_PARTS = {
   /** CloudNativePG instances of cluster `nx-postgresql` (primary and replicas). */
@@ -23,6 +31,9 @@ export const STORE_PARTS = {
     selector: { 'cnpg.io/cluster': 'nx-postgresql' },
     clientPorts: { postgres: 5432 },
     peerPorts: { postgres: 5432, status: 8000 },
+    operator: { namespace: 'cnpg-system', ports: [8000, 5432] },
+    // WAL archiving and base backups to S3.
+    externalHttps: true,
   },
   /** PgBouncer pods of the CNPG Pooler `nx-postgresql-pooler` (rw). */
   pgbouncer: {
@@ -30,6 +41,8 @@ export const STORE_PARTS = {
     selector: { 'cnpg.io/poolerName': 'nx-postgresql-pooler' },
     clientPorts: { pgbouncer: 5432 },
     peerPorts: {},
+    talksTo: ['postgres'],
+    operator: { namespace: 'cnpg-system', ports: [8000] },
   },
   redis: {
     namespace: NAMESPACES.broker,
@@ -55,7 +68,8 @@ export const STORE_PARTS = {
     selector: { 'app.kubernetes.io/name': 'debezium', 'app.kubernetes.io/instance': 'nx-debezium' },
     clientPorts: { http: 8080 },
     peerPorts: {},
+    talksTo: ['postgres', 'kafka'],
   },
-} as const satisfies Record<string, StorePart>;
+} as const satisfies Record<StorePartKey, StorePart>;
 
 export type StorePartName = keyof typeof STORE_PARTS;
