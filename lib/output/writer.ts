@@ -13,7 +13,7 @@ export interface EnvironmentFiles {
  * disk are the environment folders swapped in by rename, so a failure leaves `outDir` as it was, and files
  * that are no longer generated disappear.
  */
-export function writeEnvironments(outDir: string, environments: readonly EnvironmentFiles[]): void {
+export function writeEnvironments(outDir: string, environments: readonly EnvironmentFiles[], rename: (from: string, to: string) => void = fs.renameSync): void {
   const parent = path.dirname(path.resolve(outDir));
   fs.mkdirSync(parent, { recursive: true });
   const scratch = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.tmp-`));
@@ -27,13 +27,30 @@ export function writeEnvironments(outDir: string, environments: readonly Environ
     }
     fs.mkdirSync(outDir, { recursive: true });
     fs.mkdirSync(path.join(scratch, 'old'));
-    for (const env of environments) {
-      const live = path.join(outDir, env.name);
-      if (fs.existsSync(live)) fs.renameSync(live, path.join(scratch, 'old', env.name));
-      fs.renameSync(path.join(scratch, 'new', env.name), live);
-    }
+    swapIn(outDir, scratch, environments, rename);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Renames each new folder into place; if any rename fails, puts back every folder already replaced. */
+function swapIn(outDir: string, scratch: string, environments: readonly EnvironmentFiles[], rename: (from: string, to: string) => void): void {
+  const done: { live: string; old?: string }[] = [];
+  try {
+    for (const env of environments) {
+      const live = path.join(outDir, env.name);
+      const old = path.join(scratch, 'old', env.name);
+      const existed = fs.existsSync(live);
+      if (existed) rename(live, old);
+      done.push({ live, old: existed ? old : undefined });
+      rename(path.join(scratch, 'new', env.name), live);
+    }
+  } catch (error) {
+    for (const { live, old } of done.reverse()) {
+      fs.rmSync(live, { recursive: true, force: true });
+      if (old && fs.existsSync(old)) fs.renameSync(old, live);
+    }
+    throw error;
   }
 }
 

@@ -1,0 +1,41 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { readTree, writeEnvironments } from '../lib/output/writer';
+import { tempDir } from './helpers';
+
+function seeded(): string {
+  const out = path.join(tempDir(), 'dist');
+  fs.mkdirSync(path.join(out, 'staging'), { recursive: true });
+  fs.mkdirSync(path.join(out, 'production'), { recursive: true });
+  fs.writeFileSync(path.join(out, 'staging', 'a.yaml'), 'old staging');
+  fs.writeFileSync(path.join(out, 'production', 'a.yaml'), 'old production');
+  return out;
+}
+
+const next = [
+  { name: 'staging', files: new Map([['a.yaml', 'new staging']]) },
+  { name: 'production', files: new Map([['b/c.yaml', 'new production']]) },
+];
+
+describe('writeEnvironments', () => {
+  test('replaces each environment folder exactly, removing files no longer generated', () => {
+    const out = seeded();
+    writeEnvironments(out, next);
+    expect(readTree(out)).toEqual(new Map([['production/b/c.yaml', 'new production'], ['staging/a.yaml', 'new staging']]));
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('a failure while swapping puts every environment back as it was and leaves no scratch folder', () => {
+    const out = seeded();
+    const before = readTree(out);
+    let renames = 0;
+    const failing = (from: string, to: string): void => {
+      // Fail on the third rename: staging already swapped, production moved aside.
+      if (++renames === 3) throw new Error('disk full');
+      fs.renameSync(from, to);
+    };
+    expect(() => writeEnvironments(out, next, failing)).toThrow('disk full');
+    expect(readTree(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+});
