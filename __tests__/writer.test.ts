@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { toYaml } from '../lib/output/render';
 import { readTree, writeEnvironments } from '../lib/output/writer';
 import { tempDir } from './helpers';
 
@@ -37,5 +38,18 @@ describe('writeEnvironments', () => {
     expect(() => writeEnvironments(out, next, failing)).toThrow('disk full');
     expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+});
+
+describe('toYaml', () => {
+  test('quotes strings a YAML 1.1 or 1.2 reader would take for booleans, numbers, nulls or dates', () => {
+    const { parse } = require('yaml');
+    const values = ['yes', 'on', 'off', 'y', 'n', 'NO', '0o12', '012', '1_000', 'true', '~', 'null', '2024-01-01', '1e3', '.5', '3000'];
+    const text = toYaml({ values });
+    for (const version of ['1.1', '1.2']) expect(parse(text, { version }).values).toEqual(values);
+  });
+
+  test('leaves ordinary strings plain and multi-line strings as block literals', () => {
+    expect(toYaml({ cpu: '500m', path: '/tmp', flag: '-c', script: 'a\nb\n' })).toBe('cpu: 500m\npath: /tmp\nflag: -c\nscript: |\n  a\n  b\n');
   });
 });
