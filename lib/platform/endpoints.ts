@@ -1,4 +1,11 @@
+import { DATA_NAMES, DATA_PORTS } from './data';
+import { STORE_PARTS } from './stores';
 import { DataStore } from './types';
+
+/** In-cluster DNS name of a Service of the data layer. */
+function host(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc.cluster.local`;
+}
 
 /**
  * Where each store answers inside the cluster: the names the data layer creates, as services see them.
@@ -8,21 +15,22 @@ import { DataStore } from './types';
 export const STORE_ENDPOINTS: Record<DataStore, Readonly<Record<string, string>>> = {
   postgres: {
     // Apps go through PgBouncer; migrations and CDC use the primary (DATABASE_PRIMARY_HOST).
-    DATABASE_HOST: 'nx-postgresql-pooler.nx-persistent.svc.cluster.local',
-    DATABASE_PRIMARY_HOST: 'nx-postgresql-primary.nx-persistent.svc.cluster.local',
-    DATABASE_PORT: '5432',
-    DATABASE_NAME: 'nx_seller_core',
+    DATABASE_HOST: host(DATA_NAMES.postgresPooler, STORE_PARTS.pgbouncer.namespace),
+    DATABASE_PRIMARY_HOST: host(DATA_NAMES.postgresPrimary, STORE_PARTS.postgres.namespace),
+    DATABASE_PORT: String(DATA_PORTS.postgres),
+    DATABASE_NAME: DATA_NAMES.database,
   },
   redis: {
     REDIS_MODE: 'cluster',
-    REDIS_NODES: 'nx-redis.nx-broker.svc.cluster.local:6379',
+    // A seed address; cluster-aware clients then follow MOVED redirects to the nodes' pod DNS names.
+    REDIS_NODES: `${host(DATA_NAMES.redis, STORE_PARTS.redis.namespace)}:${DATA_PORTS.redis}`,
   },
   kafka: {
-    KAFKA_BROKERS: 'nx-kafka.nx-broker.svc.cluster.local:29092',
+    KAFKA_BROKERS: `${host(DATA_NAMES.kafkaService, STORE_PARTS.kafka.namespace)}:${DATA_PORTS.kafkaClients}`,
   },
   typesense: {
-    TYPESENSE_HOST: 'nx-typesense.nx-search.svc.cluster.local',
-    TYPESENSE_PORT: '8108',
+    TYPESENSE_HOST: host(DATA_NAMES.typesense, STORE_PARTS.typesense.namespace),
+    TYPESENSE_PORT: String(DATA_PORTS.typesenseApi),
     TYPESENSE_PROTOCOL: 'http',
   },
 };

@@ -1,4 +1,5 @@
 import { NAMESPACES } from './conventions';
+import { DATA_NAMES, DATA_PORTS, PART_LABEL } from './data';
 
 /**
  * The data layer as the rest of the platform sees it: for each store, where its pods run, the labels that
@@ -20,55 +21,95 @@ export interface StorePart {
   readonly operator?: { readonly namespace: string; readonly ports: readonly number[] };
   /** Whether the pods need HTTPS egress outside the cluster (e.g. object storage for backups). */
   readonly externalHttps?: boolean;
+  /** Whether the pods call the Kubernetes API server (operator instance managers do). */
+  readonly kubernetesApi?: boolean;
 }
 
-type StorePartKey = 'postgres' | 'pgbouncer' | 'redis' | 'kafka' | 'typesense' | 'debezium';
+type StorePartKey = 'postgres' | 'pgbouncer' | 'redis' | 'redisClusterCreate' | 'kafka' | 'typesense' | 'debezium' | 'debeziumBuild';
 
 export const STORE_PARTS = {
-  /** CloudNativePG instances of cluster `nx-postgresql` (primary and replicas). */
+  /**
+   * CloudNativePG instances of cluster `nx-postgresql` (primary and standbys). `podRole: instance` leaves out
+   * the PgBouncer pods, which CNPG also labels with the cluster name. The operator reaches the instance
+   * manager on 8000 and PostgreSQL on 5432; the instance manager calls the Kubernetes API.
+   */
   postgres: {
     namespace: NAMESPACES.persistent,
-    selector: { 'cnpg.io/cluster': 'nx-postgresql' },
-    clientPorts: { postgres: 5432 },
-    peerPorts: { postgres: 5432, status: 8000 },
-    operator: { namespace: 'cnpg-system', ports: [8000, 5432] },
-    // WAL archiving and base backups to S3.
+    selector: { 'cnpg.io/cluster': DATA_NAMES.postgresCluster, 'cnpg.io/podRole': 'instance' },
+    clientPorts: { postgres: DATA_PORTS.postgres },
+    peerPorts: { postgres: DATA_PORTS.postgres, status: DATA_PORTS.postgresStatus },
+    operator: { namespace: 'cnpg-system', ports: [DATA_PORTS.postgresStatus, DATA_PORTS.postgres] },
+    // WAL archiving and base backups to S3 (https://s3.vnpaycloud.vn) from the Barman Cloud sidecar.
     externalHttps: true,
+    kubernetesApi: true,
   },
-  /** PgBouncer pods of the CNPG Pooler `nx-postgresql-pooler` (rw). */
+  /** PgBouncer pods of the CNPG Pooler `nx-postgresql-pooler` (rw); its instance manager watches the API. */
   pgbouncer: {
     namespace: NAMESPACES.persistent,
-    selector: { 'cnpg.io/poolerName': 'nx-postgresql-pooler' },
-    clientPorts: { pgbouncer: 5432 },
+    selector: { 'cnpg.io/poolerName': DATA_NAMES.postgresPooler },
+    clientPorts: { pgbouncer: DATA_PORTS.postgres },
     peerPorts: {},
     talksTo: ['postgres'],
-    operator: { namespace: 'cnpg-system', ports: [8000] },
+    operator: { namespace: 'cnpg-system', ports: [DATA_PORTS.postgresStatus] },
+    kubernetesApi: true,
   },
+  /** Redis Cluster nodes (StatefulSet `nx-redis`): clients on 6379, the cluster bus between nodes on 16379. */
   redis: {
     namespace: NAMESPACES.broker,
-    selector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'nx-redis' },
-    clientPorts: { redis: 6379 },
-    peerPorts: { redis: 6379, bus: 16379 },
+    selector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': DATA_NAMES.redis, 'app.kubernetes.io/component': 'server' },
+    clientPorts: { redis: DATA_PORTS.redis },
+    peerPorts: { redis: DATA_PORTS.redis, bus: DATA_PORTS.redisBus },
   },
+  /** The one-time Job `nx-redis-cluster-create`: a Redis client of every node. */
+  redisClusterCreate: {
+    namespace: NAMESPACES.broker,
+    selector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': DATA_NAMES.redis, 'app.kubernetes.io/component': 'cluster-create' },
+    clientPorts: {},
+    peerPorts: {},
+    talksTo: ['redis'],
+  },
+  /**
+   * Strimzi Kafka nodes of cluster `nx` (brokers `nx-kafka-N`, and in production the KRaft controllers
+   * `nx-kafka-controller-N`). Clients use the plain listener 29092; nodes talk to each other on the
+   * controller (9090) and replication (9091) listeners; the Strimzi operator uses 9090, 9091 and the
+   * Kafka agent (8443).
+   */
   kafka: {
     namespace: NAMESPACES.broker,
-    selector: { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'nx-kafka' },
-    clientPorts: { clients: 29092 },
-    peerPorts: { internal: 9092, controller: 9093 },
+    selector: { 'strimzi.io/cluster': DATA_NAMES.kafkaCluster, [PART_LABEL]: 'kafka' },
+    clientPorts: { clients: DATA_PORTS.kafkaClients },
+    peerPorts: { controlplane: DATA_PORTS.kafkaControlPlane, replication: DATA_PORTS.kafkaReplication, agent: DATA_PORTS.kafkaAgent },
+    operator: { namespace: 'strimzi', ports: [DATA_PORTS.kafkaControlPlane, DATA_PORTS.kafkaReplication, DATA_PORTS.kafkaAgent] },
   },
+  /** Typesense nodes (StatefulSet `nx-typesense`): API on 8108, Raft peering on 8107. */
   typesense: {
     namespace: NAMESPACES.search,
-    selector: { 'app.kubernetes.io/name': 'typesense', 'app.kubernetes.io/instance': 'nx-typesense' },
-    clientPorts: { http: 8108 },
-    peerPorts: { peering: 8107, http: 8108 },
+    selector: { 'app.kubernetes.io/name': 'typesense', 'app.kubernetes.io/instance': DATA_NAMES.typesense },
+    clientPorts: { http: DATA_PORTS.typesenseApi },
+    peerPorts: { peering: DATA_PORTS.typesensePeering, http: DATA_PORTS.typesenseApi },
   },
-  /** Debezium change-data capture (PostgreSQL → Kafka), where the environment enables it. */
+  /**
+   * Debezium change-data capture (Strimzi KafkaConnect `nx-debezium`), where the environment enables it:
+   * reads the PostgreSQL primary, writes to Kafka; the Strimzi operator manages connectors over the REST API.
+   */
   debezium: {
     namespace: NAMESPACES.search,
-    selector: { 'app.kubernetes.io/name': 'debezium', 'app.kubernetes.io/instance': 'nx-debezium' },
-    clientPorts: { http: 8080 },
-    peerPorts: {},
+    selector: { 'strimzi.io/cluster': DATA_NAMES.debezium, [PART_LABEL]: 'debezium' },
+    clientPorts: { rest: DATA_PORTS.kafkaConnectRest },
+    peerPorts: { rest: DATA_PORTS.kafkaConnectRest },
     talksTo: ['postgres', 'kafka'],
+    operator: { namespace: 'strimzi', ports: [DATA_PORTS.kafkaConnectRest] },
+  },
+  /**
+   * The Strimzi build pod of the Debezium Connect image (runs when the build spec changes): downloads the
+   * connector from Maven Central and pushes the image to the registry.
+   */
+  debeziumBuild: {
+    namespace: NAMESPACES.search,
+    selector: { 'strimzi.io/cluster': DATA_NAMES.debezium, [PART_LABEL]: 'debezium-build' },
+    clientPorts: {},
+    peerPorts: {},
+    externalHttps: true,
   },
 } as const satisfies Record<StorePartKey, StorePart>;
 

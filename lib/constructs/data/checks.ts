@@ -1,0 +1,96 @@
+import { k8s } from 'cdk8s-plus-28';
+import { InputError } from '../../platform/errors';
+import { ResourceSpec } from '../../platform/types';
+
+/**
+ * Eager checks shared by the data-layer constructs. Each names the construct, the field, the bad value and
+ * what is allowed, and throws an `InputError`, so the CLI prints one line and leaves dist/ untouched.
+ */
+
+/** `Kind 'name'`: how a data-layer object is named in error messages. */
+export function subject(kind: string, name: string): string {
+  return `${kind} '${name}'`;
+}
+
+export function assertInteger(where: string, field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min} to ${max}`;
+    throw new InputError(`${where}: '${field}'`, value, `allowed: a whole number, ${range}`);
+  }
+}
+
+export function assertOdd(where: string, field: string, value: number, why: string): void {
+  if (value % 2 === 0) {
+    throw new InputError(`${where}: '${field}'`, value, `allowed: an odd number (${why})`);
+  }
+}
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+
+export function assertStorageSize(where: string, field: string, value: string): void {
+  if (!STORAGE.test(value)) {
+    throw new InputError(`${where}: '${field}'`, value, 'allowed: a volume size such as 20Gi (a whole number of Mi, Gi or Ti)');
+  }
+}
+
+export function assertResources(where: string, field: string, spec: ResourceSpec): void {
+  const values: [string, string][] = [
+    ['requests.cpu', spec.requests.cpu],
+    ['requests.memory', spec.requests.memory],
+    ['limits.cpu', spec.limits.cpu],
+    ['limits.memory', spec.limits.memory],
+  ];
+  for (const [key, value] of values) {
+    if (!QUANTITY.test(value)) {
+      throw new InputError(`${where}: '${field}.${key}'`, value, 'allowed: a Kubernetes quantity such as 500m, 1, 256Mi or 2Gi');
+    }
+  }
+  for (const resource of ['cpu', 'memory'] as const) {
+    if (toNumber(spec.requests[resource]) > toNumber(spec.limits[resource])) {
+      throw new InputError(`${where}: '${field}.requests.${resource}'`, spec.requests[resource], `allowed: at most the limit (${spec.limits[resource]})`);
+    }
+  }
+}
+
+const FACTORS: Record<string, number> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A quantity in base units (cores or bytes), for comparisons. */
+export function toNumber(quantity: string): number {
+  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(quantity);
+  if (!match || FACTORS[match[2]] === undefined) throw new Error(`not a quantity: ${quantity}`);
+  return Number(match[1]) * FACTORS[match[2]];
+}
+
+/** Core `ResourceRequirements` from a `ResourceSpec`. */
+export function kubeResources(spec: ResourceSpec): k8s.ResourceRequirements {
+  return {
+    requests: { cpu: k8s.Quantity.fromString(spec.requests.cpu), memory: k8s.Quantity.fromString(spec.requests.memory) },
+    limits: { cpu: k8s.Quantity.fromString(spec.limits.cpu), memory: k8s.Quantity.fromString(spec.limits.memory) },
+  };
+}
+
+/**
+ * Resources for a CRD whose generated types wrap quantities in their own class (every CRD has one): pass
+ * that class's `fromString`.
+ */
+export function crdResources<Q>(spec: ResourceSpec, fromString: (value: string) => Q): { requests: Record<string, Q>; limits: Record<string, Q> } {
+  return {
+    requests: { cpu: fromString(spec.requests.cpu), memory: fromString(spec.requests.memory) },
+    limits: { cpu: fromString(spec.limits.cpu), memory: fromString(spec.limits.memory) },
+  };
+}
+
+/**
+ * Topology spread of a data store's pods: one per node where the environment spreads (hard, so two replicas
+ * of the same data never share a node), and balanced across zones where the cluster has them (soft).
+ */
+export function spreadConstraints(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
+  return [
+    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
+    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+  ];
+}

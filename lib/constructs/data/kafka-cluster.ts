@@ -1,0 +1,202 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Kafka, KafkaSpecKafkaListenersType } from '../../../imports/strimzi-kafka-kafka.strimzi.io';
+import {
+  KafkaNodePool,
+  KafkaNodePoolSpecResourcesLimits,
+  KafkaNodePoolSpecRoles,
+  KafkaNodePoolSpecStorageType,
+  KafkaNodePoolSpecStorageVolumesKraftMetadata,
+  KafkaNodePoolSpecStorageVolumesType,
+  KafkaNodePoolSpecTemplate,
+} from '../../../imports/strimzi-kafkanodepool-kafka.strimzi.io';
+import { commonLabels, NODE_POOL_LABEL } from '../../platform/conventions';
+import { DATA_NAMES, DATA_PORTS, KAFKA_METADATA_VERSION, KAFKA_VERSION, KafkaSizing, PART_LABEL } from '../../platform/data';
+import { InputError } from '../../platform/errors';
+import { PRIORITY_CLASSES } from '../../platform/priorities';
+import { STORE_PARTS } from '../../platform/stores';
+import { EnvironmentSpec } from '../../platform/types';
+import { assertInteger, assertOdd, assertResources, assertStorageSize, crdResources, spreadConstraints, subject } from './checks';
+
+export interface KafkaClusterProps {
+  readonly environment: EnvironmentSpec;
+  /** Brokers, controllers, volumes, resources, replication factor and min ISR. */
+  readonly sizing: KafkaSizing;
+  /** Namespaces whose pods may connect to the client listener (Strimzi's own generated NetworkPolicy). */
+  readonly clientNamespaces: readonly string[];
+  /**
+   * StorageClass of the Kafka volumes.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: string;
+}
+
+/** Strimzi's label on pods that run the broker role (the selector of its own bootstrap Service). */
+const BROKER_ROLE_LABEL = 'strimzi.io/broker-role';
+
+/**
+ * Kafka in KRaft mode through Strimzi (`kafka.strimzi.io/v1`): the Kafka `nx` with the broker node pool
+ * `kafka`, so the brokers are the pods `nx-kafka-0..N-1` the runbook execs into, and Strimzi's image has
+ * `/opt/kafka/bin/kafka-topics.sh`. Clients use the plain listener 29092 (the runbook's `localhost:29092`)
+ * through the Service `nx-kafka`. Production runs a dedicated controller pool (`nx-kafka-controller-N`);
+ * staging runs combined controller+broker nodes.
+ */
+export class KafkaCluster extends Construct {
+  public readonly kafka: Kafka;
+  public readonly brokerPool: KafkaNodePool;
+  public readonly controllerPool?: KafkaNodePool;
+  public readonly clientService: k8s.KubeService;
+  /** KRaft quorum size: dedicated controllers, or the brokers when they also act as controllers. */
+  public readonly quorum: number;
+
+  constructor(scope: Construct, id: string, props: KafkaClusterProps) {
+    super(scope, id);
+    const { environment: env, sizing } = props;
+    const cluster = DATA_NAMES.kafkaCluster;
+    const namespace = STORE_PARTS.kafka.namespace;
+    validate(subject('KafkaCluster', cluster), sizing);
+    this.quorum = sizing.dedicatedControllers > 0 ? sizing.dedicatedControllers : sizing.brokers;
+
+    const labels = commonLabels('kafka', 'broker');
+    const partSelector = { ...STORE_PARTS.kafka.selector };
+    const poolLabels = { ...labels, 'strimzi.io/cluster': cluster };
+
+    this.kafka = new Kafka(this, 'Resource', {
+      metadata: { name: cluster, namespace, labels },
+      spec: {
+        kafka: {
+          version: KAFKA_VERSION,
+          metadataVersion: KAFKA_METADATA_VERSION,
+          listeners: [
+            {
+              name: 'clients',
+              port: DATA_PORTS.kafkaClients,
+              type: KafkaSpecKafkaListenersType.INTERNAL,
+              // Plain, unauthenticated: the runbook's kafka-topics.sh connects with no client config. Access is
+              // limited by NetworkPolicy to the namespaces that need Kafka.
+              tls: false,
+              networkPolicyPeers: props.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
+            },
+          ],
+          config: {
+            'default.replication.factor': sizing.replicationFactor,
+            'min.insync.replicas': sizing.minInSyncReplicas,
+            'offsets.topic.replication.factor': sizing.replicationFactor,
+            'transaction.state.log.replication.factor': sizing.replicationFactor,
+            'transaction.state.log.min.isr': sizing.minInSyncReplicas,
+            // Never elect an out-of-sync replica: losing acknowledged writes is worse than a short outage.
+            'unclean.leader.election.enable': false,
+          },
+          template: { podDisruptionBudget: { maxUnavailable: 1 } },
+        },
+      },
+    });
+
+    const template = (part: Record<string, string>): KafkaNodePoolSpecTemplate => ({
+      pod: {
+        metadata: { labels: part },
+        priorityClassName: PRIORITY_CLASSES.data.name,
+        // Strimzi's pod template has no nodeSelector: the node pool is a required node affinity.
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: 'In', values: [env.nodePool] }] }],
+            },
+          },
+        },
+        topologySpreadConstraints: env.spreadAcrossNodes ? spreadConstraints({ 'strimzi.io/cluster': cluster, ...part }) : undefined,
+        // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
+        securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+      },
+      kafkaContainer: {
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+      },
+    });
+
+    const storage = (size: string) => ({
+      type: KafkaNodePoolSpecStorageType.JBOD,
+      volumes: [
+        {
+          id: 0,
+          type: KafkaNodePoolSpecStorageVolumesType.PERSISTENT_HYPHEN_CLAIM,
+          size,
+          class: props.storageClass,
+          deleteClaim: false,
+          kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED,
+        },
+      ],
+    });
+
+    const combined = sizing.dedicatedControllers === 0;
+    this.brokerPool = new KafkaNodePool(this, 'BrokerPool', {
+      metadata: {
+        name: DATA_NAMES.kafkaBrokerPool,
+        namespace,
+        labels: poolLabels,
+        // Broker ids start at 0, so the pods are nx-kafka-0, -1, -2 (the runbook's nx-kafka-0).
+        annotations: { 'strimzi.io/next-node-ids': '[0-99]' },
+      },
+      spec: {
+        replicas: sizing.brokers,
+        roles: combined ? [KafkaNodePoolSpecRoles.CONTROLLER, KafkaNodePoolSpecRoles.BROKER] : [KafkaNodePoolSpecRoles.BROKER],
+        storage: storage(sizing.storageSize),
+        resources: crdResources(sizing.resources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
+        template: template({ [PART_LABEL]: 'kafka' }),
+      },
+    });
+
+    if (!combined) {
+      this.controllerPool = new KafkaNodePool(this, 'ControllerPool', {
+        metadata: {
+          name: DATA_NAMES.kafkaControllerPool,
+          namespace,
+          labels: poolLabels,
+          annotations: { 'strimzi.io/next-node-ids': '[100-199]' },
+        },
+        spec: {
+          replicas: sizing.dedicatedControllers,
+          roles: [KafkaNodePoolSpecRoles.CONTROLLER],
+          storage: storage(sizing.controllerStorageSize),
+          resources: crdResources(sizing.controllerResources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
+          template: template({ [PART_LABEL]: 'kafka' }),
+        },
+      });
+    }
+
+    this.clientService = new k8s.KubeService(this, 'ClientService', {
+      metadata: { name: DATA_NAMES.kafkaService, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...partSelector, [BROKER_ROLE_LABEL]: 'true' },
+        ports: [{ name: 'clients', port: DATA_PORTS.kafkaClients, targetPort: k8s.IntOrString.fromNumber(DATA_PORTS.kafkaClients), protocol: 'TCP' }],
+      },
+    });
+  }
+}
+
+function validate(where: string, sizing: KafkaSizing): void {
+  assertInteger(where, 'brokers', sizing.brokers, 1);
+  assertInteger(where, 'dedicatedControllers', sizing.dedicatedControllers, 0, 9);
+  const quorum = sizing.dedicatedControllers > 0 ? sizing.dedicatedControllers : sizing.brokers;
+  const quorumField = sizing.dedicatedControllers > 0 ? 'dedicatedControllers' : 'brokers';
+  assertOdd(where, quorumField, quorum, 'the KRaft controller quorum needs a strict majority; an even count adds a voter without adding tolerance');
+  assertStorageSize(where, 'storageSize', sizing.storageSize);
+  assertStorageSize(where, 'controllerStorageSize', sizing.controllerStorageSize);
+  assertResources(where, 'resources', sizing.resources);
+  assertResources(where, 'controllerResources', sizing.controllerResources);
+  assertInteger(where, 'replicationFactor', sizing.replicationFactor, 1, sizing.brokers);
+  assertInteger(where, 'minInSyncReplicas', sizing.minInSyncReplicas, 1);
+  if (sizing.minInSyncReplicas >= sizing.replicationFactor) {
+    throw new InputError(
+      `${where}: 'minInSyncReplicas'`,
+      sizing.minInSyncReplicas,
+      `allowed: less than 'replicationFactor' (${sizing.replicationFactor}), or producers with acks=all stop as soon as one broker is down`,
+    );
+  }
+}

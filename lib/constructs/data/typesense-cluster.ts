@@ -1,0 +1,150 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { commonLabels, PART_OF } from '../../platform/conventions';
+import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, TYPESENSE_UID, TypesenseSizing } from '../../platform/data';
+import { PRIORITY_CLASSES } from '../../platform/priorities';
+import { STORE_PARTS } from '../../platform/stores';
+import { EnvironmentSpec } from '../../platform/types';
+import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from '../pod-defaults';
+import { assertInteger, assertOdd, assertResources, assertStorageSize, kubeResources, spreadConstraints, subject } from './checks';
+
+export interface TypesenseClusterProps {
+  readonly environment: EnvironmentSpec;
+  /** Node count (odd), volume and resources. */
+  readonly sizing: TypesenseSizing;
+  /**
+   * StorageClass of the data volumes.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: string;
+}
+
+/**
+ * Typesense `nx-typesense` in nx-search: a StatefulSet whose nodes find each other through a nodes file of
+ * pod DNS names (Raft peering on 8107, API on 8108), the admin API key from a Secret, `/health` probes, a
+ * PVC per node, a headless Service publishing not-ready addresses (peers must reach a node that is still
+ * catching up), a client Service and a PDB.
+ */
+export class TypesenseCluster extends Construct {
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  public readonly headlessService: k8s.KubeService;
+  public readonly clientService: k8s.KubeService;
+  public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
+  public readonly nodesConfig: k8s.KubeConfigMap;
+  /** The nodes file: `<pod DNS>:<peering port>:<api port>`, comma-separated. */
+  public readonly nodesFile: string;
+
+  constructor(scope: Construct, id: string, props: TypesenseClusterProps) {
+    super(scope, id);
+    const { environment: env, sizing } = props;
+    const name = DATA_NAMES.typesense;
+    const namespace = STORE_PARTS.typesense.namespace;
+    const where = subject('TypesenseCluster', name);
+    assertInteger(where, 'nodes', sizing.nodes, 1, 9);
+    assertOdd(where, 'nodes', sizing.nodes, 'Raft needs a strict majority: 1, 3 or 5 nodes; an even count tolerates no more failures than one node fewer');
+    assertStorageSize(where, 'storageSize', sizing.storageSize);
+    assertResources(where, 'resources', sizing.resources);
+
+    const headless = `${name}-headless`;
+    const selector = { ...STORE_PARTS.typesense.selector };
+    const metadata = { name, namespace, labels: { ...commonLabels('typesense', 'search'), ...selector } };
+
+    this.nodesFile = Array.from(
+      { length: sizing.nodes },
+      (_, i) => `${name}-${i}.${headless}.${namespace}.svc.cluster.local:${DATA_PORTS.typesensePeering}:${DATA_PORTS.typesenseApi}`,
+    ).join(',');
+    this.nodesConfig = new k8s.KubeConfigMap(this, 'Nodes', { metadata: { ...metadata, name: `${name}-nodes` }, data: { nodes: this.nodesFile } });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+
+    const apiPort: k8s.ServicePort = { name: 'http', port: DATA_PORTS.typesenseApi, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' };
+    this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
+      metadata: { ...metadata, name: headless },
+      spec: {
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [apiPort, { name: 'peering', port: DATA_PORTS.typesensePeering, targetPort: k8s.IntOrString.fromString('peering'), protocol: 'TCP' }],
+      },
+    });
+    this.clientService = new k8s.KubeService(this, 'Service', { metadata, spec: { type: 'ClusterIP', selector, ports: [apiPort] } });
+
+    const health: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
+    const secret = DATA_SECRETS.typesense;
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata,
+      spec: {
+        serviceName: headless,
+        replicas: sizing.nodes,
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF }, annotations: { 'kubectl.kubernetes.io/default-container': 'typesense' } },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            priorityClassName: PRIORITY_CLASSES.data.name,
+            nodeSelector: nodeSelector(env),
+            securityContext: { ...restrictedPodSecurityContext(TYPESENSE_UID, TYPESENSE_UID), fsGroupChangePolicy: 'OnRootMismatch' },
+            // A leader hands over and flushes its state on SIGTERM; give it time.
+            terminationGracePeriodSeconds: 120,
+            containers: [
+              {
+                name: 'typesense',
+                image: DATA_IMAGES.typesense,
+                imagePullPolicy: 'IfNotPresent',
+                args: [
+                  '--data-dir=/data',
+                  `--api-port=${DATA_PORTS.typesenseApi}`,
+                  `--peering-port=${DATA_PORTS.typesensePeering}`,
+                  '--peering-address=$(POD_IP)',
+                  '--nodes=/etc/typesense/nodes',
+                  // A pod that comes back with a new IP would otherwise keep its stale peer list and never rejoin.
+                  '--reset-peers-on-error',
+                ],
+                ports: [
+                  { name: 'http', containerPort: DATA_PORTS.typesenseApi, protocol: 'TCP' },
+                  { name: 'peering', containerPort: DATA_PORTS.typesensePeering, protocol: 'TCP' },
+                ],
+                env: [
+                  { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                  { name: 'TYPESENSE_API_KEY', valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
+                ],
+                resources: kubeResources(sizing.resources),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'nodes', mountPath: '/etc/typesense', readOnly: true },
+                  TMP_MOUNT,
+                ],
+                startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 120 },
+                // /health answers 503 while a node catches up with the leader: not ready, but alive.
+                readinessProbe: { httpGet: health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+              },
+            ],
+            volumes: [{ name: 'nodes', configMap: { name: `${name}-nodes`, defaultMode: 0o444 } }, TMP_VOLUME],
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadConstraints(selector) : undefined,
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: selector },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClass,
+              resources: { requests: { storage: k8s.Quantity.fromString(sizing.storageSize) } },
+            },
+          },
+        ],
+      },
+    });
+
+    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata,
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+  }
+}
