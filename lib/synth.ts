@@ -32,12 +32,16 @@ export interface SynthesizedEnvironment {
 export function synthesizeEnvironment(platform: PlatformSpec, environment: EnvironmentSpec, release: Release): SynthesizedEnvironment {
   const context: EnvironmentContext = { platform, environment, release };
   const app = new App({ outdir: '.cdk8s.out' });
-  const charts = LAYERS.map((layer) => ({ layer, chart: layer.build(app, layer.folder, context) }));
+  // Derived layers are built last, from the other layers' objects (e.g. quotas sized from the workloads).
+  const built = new Map<string, KubeObject[]>();
+  for (const layer of LAYERS.filter((l) => !l.derived)) built.set(layer.folder, layer.build(app, layer.folder, context, []).toJson() as KubeObject[]);
+  const others = [...built.values()].flat();
+  for (const layer of LAYERS.filter((l) => l.derived)) built.set(layer.folder, layer.build(app, layer.folder, context, others).toJson() as KubeObject[]);
 
   const manifests: ManifestFile[] = [];
   const files = new Map<string, string>();
-  for (const { layer, chart } of charts) {
-    const layerFiles = (chart.toJson() as KubeObject[]).map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
+  for (const layer of LAYERS) {
+    const layerFiles = built.get(layer.folder)!.map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
     manifests.push(...layerFiles);
     files.set(`${layer.folder}/kustomization.yaml`, layerKustomization(layer.folder, layer.title, layerFiles));
   }

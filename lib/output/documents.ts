@@ -1,5 +1,7 @@
 import { EnvironmentContext } from '../charts/layer-chart';
+import { postDeployCheckDocument } from './post-deploy-checks';
 import { GeneratedFile, ManifestFile } from './render';
+import { secretsInventoryDocument } from './secrets-inventory';
 
 /** What a document generator sees: the environment and every object synthesized for it. */
 export interface DocumentContext extends EnvironmentContext {
@@ -10,4 +12,7 @@ export interface DocumentContext extends EnvironmentContext {
 export type DocumentGenerator = (context: DocumentContext) => GeneratedFile[];
 
 /** Generators run for every environment, after its objects are synthesized. */
-export const DOCUMENTS: readonly DocumentGenerator[] = [];
+export const DOCUMENTS: readonly DocumentGenerator[] = [
+  secretsInventoryDocument,
+  postDeployCheckDocument,
+];

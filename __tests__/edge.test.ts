@@ -1,0 +1,121 @@
+import { BACKUP_SCHEDULES } from '../lib/platform/backups';
+import { SERVICES } from '../lib/platform/services';
+import { env, find, objects, tryFind } from './helpers';
+
+const ENVS = ['staging', 'production'] as const;
+
+describe('Velero schedules (operations page, "Backup Lên lịch")', () => {
+  for (const name of ENVS) {
+    test(`${name}: nx-daily-full exactly as the page writes it`, () => {
+      const s = find(env(name), 'Schedule', 'nx-daily-full', 'nx-internal');
+      expect(s.apiVersion).toBe('velero.io/v1');
+      expect(s.spec).toEqual({
+        schedule: '0 2 * * *',
+        template: {
+          ttl: '720h',
+          includedNamespaces: ['nx-backend', 'nx-app', 'nx-persistent', 'nx-broker', 'nx-search', 'nx-internal'],
+          snapshotVolumes: true,
+          defaultVolumesToFsBackup: true,
+        },
+      });
+    });
+    test(`${name}: nx-hourly-config exactly as the page writes it`, () => {
+      const s = find(env(name), 'Schedule', 'nx-hourly-config', 'nx-internal');
+      expect(s.spec).toEqual({
+        schedule: '0 * * * *',
+        template: {
+          ttl: '168h',
+          includedNamespaces: ['nx-backend', 'nx-app', 'nx-internal'],
+          snapshotVolumes: false,
+          includedResources: ['deployments', 'services', 'configmaps', 'secrets', 'ingresses', 'ingressroutes'],
+        },
+      });
+      expect(objects(env(name), 'Schedule')).toHaveLength(BACKUP_SCHEDULES.length);
+    });
+    test(`${name}: the backup location is the page's bucket, region and endpoint, credentials by reference`, () => {
+      const bsl = find(env(name), 'BackupStorageLocation', 'default', 'nx-internal');
+      expect(bsl.spec).toEqual({
+        default: true,
+        provider: 'aws',
+        objectStorage: { bucket: 'bana-backups' },
+        config: { region: 'ap-southeast-1', s3ForcePathStyle: 'true', s3Url: 'https://s3.vnpaycloud.vn' },
+        credential: { name: 'cloud-credentials', key: 'cloud' },
+      });
+    });
+  }
+});
+
+describe('Portainer Ingress (operations page, production)', () => {
+  test('production: exactly the page\'s Ingress, plus the HTTPS backend annotation', () => {
+    const i = find(env('production'), 'Ingress', 'portainer-ingress', 'portainer');
+    expect(i.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' });
+    expect(i.spec).toEqual({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['portainer.bana.com.vn'], secretName: 'portainer-tls' }],
+      rules: [
+        {
+          host: 'portainer.bana.com.vn',
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'portainer', port: { number: 9443 } } } }] },
+        },
+      ],
+    });
+  });
+  test('staging: no Portainer Ingress (the page deploys Portainer on production only)', () => {
+    expect(tryFind(env('staging'), 'Ingress', 'portainer-ingress')).toBeUndefined();
+  });
+});
+
+describe('edge', () => {
+  for (const name of ENVS) {
+    test(`${name}: ClusterIssuer letsencrypt-prod is cluster-scoped, ACME production, HTTP-01 through ingress-nginx`, () => {
+      const ci = find(env(name), 'ClusterIssuer', 'letsencrypt-prod');
+      expect(ci.metadata.namespace).toBeUndefined();
+      expect(ci.spec.acme.server).toBe('https://acme-v02.api.letsencrypt.org/directory');
+      expect(ci.spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: 'nginx' } } }]);
+    });
+
+    test(`${name}: every public host has TLS from letsencrypt-prod and routes to Traefik`, () => {
+      const ingresses = objects(env(name), 'Ingress') as any[];
+      const hosts = ingresses.flatMap((i) => i.spec.rules.map((r: any) => r.host));
+      expect(hosts.length).toBeGreaterThan(SERVICES.filter((s) => s.tier === 'frontend').length);
+      for (const i of ingresses) {
+        expect(i.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-prod');
+        expect(i.spec.ingressClassName).toBe('nginx');
+        const tlsHosts = i.spec.tls.flatMap((t: any) => t.hosts);
+        for (const r of i.spec.rules) expect(tlsHosts).toContain(r.host);
+        if (i.metadata.namespace === 'nx-internal') {
+          for (const r of i.spec.rules) expect(r.http.paths[0].backend.service).toEqual({ name: 'traefik', port: { number: 80 } });
+        }
+      }
+    });
+
+    test(`${name}: an IngressRoute per service routes its host (and /v1/api/<segment> for backends) to nx-<service>:3000`, () => {
+      for (const s of SERVICES) {
+        const ns = s.tier === 'backend' ? 'nx-backend' : 'nx-app';
+        const route = find(env(name), 'IngressRoute', `nx-${s.name}`, ns);
+        expect(route.apiVersion).toBe('traefik.io/v1alpha1');
+        const r = route.spec.routes[0];
+        expect(r.services).toEqual([{ name: `nx-${s.name}`, port: 3000 }]);
+        if (s.tier === 'backend') {
+          const segment = s.name === 'payment-api' ? 'payment' : s.name;
+          expect(r.match).toContain(`PathPrefix(\`/v1/api/${segment}/\`)`);
+        }
+        expect(r.middlewares.map((m: any) => m.name)).toContain('security-headers');
+        for (const m of r.middlewares) expect(tryFind(env(name), 'Middleware', m.name, ns)).toBeDefined();
+      }
+    });
+
+    test(`${name}: identity's routes are rate limited per client address`, () => {
+      const rl = find(env(name), 'Middleware', 'identity-rate-limit', 'nx-backend');
+      expect(rl.spec.rateLimit.average).toBeGreaterThan(0);
+      expect(find(env(name), 'IngressRoute', 'nx-identity', 'nx-backend').spec.routes[0].middlewares[0]).toEqual({ name: 'identity-rate-limit' });
+    });
+
+    test(`${name}: ingress-nginx and Traefik images are pinned, never latest`, () => {
+      for (const n of ['ingress-nginx-controller', 'traefik']) {
+        const image = find(env(name), 'Deployment', n, 'nx-internal').spec.template.spec.containers[0].image;
+        expect(image).toMatch(/:v\d+\.\d+\.\d+$/);
+      }
+    });
+  }
+});

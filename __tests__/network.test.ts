@@ -1,0 +1,279 @@
+import { podTemplates } from '../lib/analysis/pods';
+import { CLUSTER_SETTINGS, namespacesOf } from '../lib/platform/cluster';
+import { ADDONS, ACME_SOLVER, INGRESS_NGINX, TRAEFIK } from '../lib/platform/edge';
+import { SERVICES } from '../lib/platform/services';
+import { STORE_PARTS, StorePartName } from '../lib/platform/stores';
+import { EnvironmentName, ServiceSpec } from '../lib/platform/types';
+import { env, objects } from './helpers';
+
+/**
+ * A small NetworkPolicy evaluator (the semantics of networking.k8s.io/v1): a connection is allowed when the
+ * source's egress and the destination's ingress both allow it; a side no policy of its type selects is open.
+ * Every endpoint of a sample population is tried against every other on every port the platform uses, and
+ * the result must equal the expectation written below from the platform data, edge by edge.
+ */
+
+type Labels = Record<string, string>;
+interface Endpoint {
+  readonly id: string;
+  readonly namespace?: string;
+  readonly labels: Labels;
+  readonly ip: string;
+  readonly role: Role;
+}
+type Role =
+  | { kind: 'service'; service: ServiceSpec }
+  | { kind: 'migration'; service: ServiceSpec }
+  | { kind: 'store'; part: StorePartName }
+  | { kind: 'ingress' | 'gateway' | 'solver' | 'dns' | 'external' | 'stranger' | 'portainer' }
+  | { kind: 'addon'; name: string }
+  | { kind: 'operator'; namespace: string };
+
+function selectorMatches(sel: any, labels: Labels): boolean {
+  if (!sel) return true;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = e.key in labels;
+    if (e.operator === 'In' && !(has && e.values.includes(labels[e.key]))) return false;
+    if (e.operator === 'NotIn' && has && e.values.includes(labels[e.key])) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+const ipToInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipToInt(ip) / size) === Math.floor(ipToInt(base) / size);
+}
+
+function peerMatches(peer: any, policyNamespace: string, other: Endpoint): boolean {
+  if (peer.ipBlock) return inCidr(other.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inCidr(other.ip, c));
+  if (!other.namespace) return false;
+  if (peer.namespaceSelector) {
+    if (!selectorMatches(peer.namespaceSelector, { 'kubernetes.io/metadata.name': other.namespace })) return false;
+  } else if (other.namespace !== policyNamespace) return false;
+  return selectorMatches(peer.podSelector, other.labels);
+}
+
+const portMatches = (rulePorts: any[] | undefined, port: number): boolean =>
+  !rulePorts || rulePorts.some((p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port || (p.endPort && port >= p.port && port <= p.endPort)));
+
+function side(policies: any[], self: Endpoint, other: Endpoint, port: number, type: 'Ingress' | 'Egress'): boolean {
+  if (!self.namespace) return true;
+  const selecting = policies.filter((p) => p.metadata.namespace === self.namespace && p.spec.policyTypes.includes(type) && selectorMatches(p.spec.podSelector, self.labels));
+  if (selecting.length === 0) return true;
+  return selecting.some((p) =>
+    ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some(
+      (rule: any) => portMatches(rule.ports, port) && ((type === 'Ingress' ? rule.from : rule.to) ?? [undefined]).some((peer: any) => peer === undefined || peerMatches(peer, self.namespace!, other)),
+    ),
+  );
+}
+
+function allowed(policies: any[], from: Endpoint, to: Endpoint, port: number): boolean {
+  return side(policies, from, to, port, 'Egress') && side(policies, to, from, port, 'Ingress');
+}
+
+let ipSeq = 1;
+const podIp = (): string => `10.244.${Math.floor(ipSeq / 250)}.${(ipSeq++ % 250) + 1}`;
+
+function population(name: EnvironmentName): Endpoint[] {
+  const synth = env(name);
+  const list: Endpoint[] = [];
+  for (const t of podTemplates(objects(synth))) {
+    const service = SERVICES.find((s) => t.labels['app.kubernetes.io/name'] === s.name && t.labels['app.kubernetes.io/component'] === s.tier);
+    const migration = SERVICES.find((s) => t.labels['app.kubernetes.io/name'] === s.name && t.labels['app.kubernetes.io/component'] === 'migration');
+    const part = (Object.keys(STORE_PARTS) as StorePartName[]).find(
+      (p) => STORE_PARTS[p].namespace === t.namespace && Object.entries(STORE_PARTS[p].selector).every(([k, v]) => t.labels[k] === v),
+    );
+    const role: Role = service
+      ? { kind: 'service', service }
+      : migration
+        ? { kind: 'migration', service: migration }
+        : part
+          ? { kind: 'store', part }
+        : t.name === INGRESS_NGINX.name
+          ? { kind: 'ingress' }
+          : t.name === TRAEFIK.name
+            ? { kind: 'gateway' }
+            : { kind: 'stranger' };
+    list.push({ id: t.owner, namespace: t.namespace, labels: t.labels, ip: podIp(), role });
+  }
+  // Migration Jobs as the operations page labels them (other layers may not be in this output yet).
+  for (const s of SERVICES.filter((x) => x.migration)) {
+    list.push({ id: `migration ${s.name}`, namespace: 'nx-backend', labels: { 'app.kubernetes.io/name': s.name, 'app.kubernetes.io/component': 'migration' }, ip: podIp(), role: { kind: 'migration', service: s } });
+  }
+  for (const [part, spec] of Object.entries(STORE_PARTS) as [StorePartName, (typeof STORE_PARTS)[StorePartName]][]) {
+    list.push({ id: `store ${part}`, namespace: spec.namespace, labels: { ...spec.selector }, ip: podIp(), role: { kind: 'store', part } });
+  }
+  for (const addon of ADDONS) list.push({ id: `addon ${addon.name}`, namespace: 'nx-internal', labels: { ...addon.selector }, ip: podIp(), role: { kind: 'addon', name: addon.name } });
+  list.push({ id: 'acme solver', namespace: 'nx-internal', labels: { ...ACME_SOLVER.selector }, ip: podIp(), role: { kind: 'solver' } });
+  list.push({ id: 'cnpg operator', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, ip: podIp(), role: { kind: 'operator', namespace: 'cnpg-system' } });
+  list.push({ id: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: podIp(), role: { kind: 'dns' } });
+  list.push({ id: 'portainer', namespace: 'portainer', labels: { 'app.kubernetes.io/name': 'portainer' }, ip: podIp(), role: { kind: 'portainer' } });
+  for (const ns of namespacesOf(name)) list.push({ id: `stranger in ${ns.name}`, namespace: ns.name, labels: { app: 'debug' }, ip: podIp(), role: { kind: 'stranger' } });
+  list.push({ id: 'internet', labels: {}, ip: '203.0.113.7', role: { kind: 'external' } });
+  return list;
+}
+
+const clientPorts = (part: StorePartName): number[] => Object.values(STORE_PARTS[part].clientPorts);
+const STORE_OF_USE: Record<string, StorePartName> = { postgres: 'pgbouncer', redis: 'redis', kafka: 'kafka', typesense: 'typesense' };
+
+/**
+ * The expectation, written from the operations page, the catalogue and the store contract, one side at a
+ * time: what a pod may send, and what a pod accepts. Pods outside the namespaces we own are not restricted.
+ */
+function expectedEgress(name: EnvironmentName, from: Endpoint, to: Endpoint, port: number): boolean {
+  if (!from.namespace || !namespacesOf(name).some((n) => n.name === from.namespace)) return true;
+  const f = from.role;
+  const t = to.role;
+  const api = CLUSTER_SETTINGS[name].apiServer;
+  const toApi = api.ports.includes(port) && api.cidrs.some((c) => inCidr(to.ip, c));
+  const anywhere = (ports: readonly number[]) => ports.includes(port) && inCidr(to.ip, '0.0.0.0/0');
+  if (t.kind === 'dns' && port === 53) return true;
+  switch (f.kind) {
+    case 'ingress':
+      return (
+        (t.kind === 'gateway' && port === TRAEFIK.ports.web) ||
+        (t.kind === 'solver' && port === ACME_SOLVER.port) ||
+        (t.kind === 'portainer' && name === 'production' && [9443, ACME_SOLVER.port].includes(port)) ||
+        toApi
+      );
+    case 'gateway':
+      return (t.kind === 'service' && port === 3000) || toApi;
+    case 'service': {
+      const s = f.service;
+      if (s.tier === 'frontend') return t.kind === 'gateway' && port === TRAEFIK.ports.web;
+      if (t.kind === 'service') return t.service.name === 'identity' && s.name !== 'identity' && port === 3000;
+      return t.kind === 'store' && (s.uses ?? []).some((u) => STORE_OF_USE[u] === t.part) && clientPorts(t.part).includes(port);
+    }
+    case 'migration':
+      if (!(f.service.uses ?? []).includes('postgres')) return false;
+      return (t.kind === 'service' && t.service.name === 'identity' && port === 3000) || (t.kind === 'store' && t.part === 'postgres' && clientPorts('postgres').includes(port));
+    case 'store': {
+      const part = STORE_PARTS[f.part] as any;
+      return (
+        (t.kind === 'store' && t.part === f.part && Object.values(part.peerPorts).includes(port)) ||
+        (t.kind === 'store' && (part.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port)) ||
+        (part.operator !== undefined && toApi) ||
+        (part.externalHttps === true && anywhere([443]))
+      );
+    }
+    case 'addon': {
+      const addon = ADDONS.find((a) => a.name === f.name)!;
+      return (addon.kubernetesApi && toApi) || anywhere(addon.egressAnywhere);
+    }
+    default:
+      return false;
+  }
+}
+
+function expectedIngress(name: EnvironmentName, to: Endpoint, from: Endpoint, port: number): boolean {
+  if (!to.namespace || !namespacesOf(name).some((n) => n.name === to.namespace)) return true;
+  const f = from.role;
+  const t = to.role;
+  const api = CLUSTER_SETTINGS[name].apiServer;
+  switch (t.kind) {
+    case 'ingress':
+      return ([INGRESS_NGINX.ports.http, INGRESS_NGINX.ports.https] as number[]).includes(port);
+    case 'gateway':
+      return port === TRAEFIK.ports.web && (f.kind === 'ingress' || (f.kind === 'service' && f.service.tier === 'frontend'));
+    case 'solver':
+      return port === ACME_SOLVER.port && f.kind === 'ingress';
+    case 'addon': {
+      const addon = ADDONS.find((a) => a.name === t.name)!;
+      return addon.ingressFromApiServer.includes(port) && api.cidrs.some((c) => inCidr(from.ip, c));
+    }
+    case 'service':
+      if (port !== 3000) return false;
+      if (f.kind === 'gateway') return true;
+      return t.service.name === 'identity' && ((f.kind === 'service' && f.service.tier === 'backend' && f.service.name !== 'identity') || (f.kind === 'migration' && (f.service.uses ?? []).includes('postgres')));
+    case 'store': {
+      const part = STORE_PARTS[t.part] as any;
+      if (f.kind === 'service') return (f.service.uses ?? []).some((u) => STORE_OF_USE[u] === t.part) && clientPorts(t.part).includes(port);
+      if (f.kind === 'migration') return t.part === 'postgres' && (f.service.uses ?? []).includes('postgres') && clientPorts('postgres').includes(port);
+      if (f.kind === 'operator') return part.operator?.namespace === f.namespace && part.operator.ports.includes(port);
+      if (f.kind === 'store') {
+        const other = STORE_PARTS[f.part] as any;
+        return (f.part === t.part && Object.values(part.peerPorts).includes(port)) || ((other.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port));
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+function expected(name: EnvironmentName, from: Endpoint, to: Endpoint, port: number): boolean {
+  return expectedEgress(name, from, to, port) && expectedIngress(name, to, from, port);
+}
+
+for (const name of ['staging', 'production'] as const) {
+  describe(`network policies (${name})`, () => {
+    const policies = objects(env(name), 'NetworkPolicy');
+    const endpoints = population(name);
+    const ports = [...new Set([3000, 53, 22, 80, 443, 6443, 5432, 6379, 16379, 29092, 9092, 9093, 8000, 8080, 8443, 8107, 8108, 8089, 9443, 10250])].sort((a, b) => a - b);
+
+    test('every namespace we own denies all ingress and egress by default', () => {
+      for (const ns of namespacesOf(name)) {
+        const deny = policies.find((p: any) => p.metadata.namespace === ns.name && p.metadata.name === 'default-deny') as any;
+        expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      }
+    });
+
+    const mismatches = (list: any[]): { wrong: string[]; allowedCount: number } => {
+      const wrong: string[] = [];
+      let allowedCount = 0;
+      for (const from of endpoints) {
+        for (const to of endpoints) {
+          if (from === to && from.role.kind !== 'store') continue;
+          // Traffic between two endpoints outside our namespaces is not ours to judge.
+          if (!to.namespace && !from.namespace) continue;
+          for (const port of ports) {
+            const got = allowed(list, from, to, port);
+            if (got) allowedCount++;
+            if (got !== expected(name, from, to, port)) wrong.push(`${from.id} -> ${to.id}:${port} ${got ? 'allowed' : 'denied'}`);
+          }
+        }
+      }
+      return { wrong, allowedCount };
+    };
+
+    test('each connection between the sample endpoints is allowed exactly when the platform declares it', () => {
+      const { wrong, allowedCount } = mismatches(policies);
+      expect(wrong).toEqual([]);
+      expect(allowedCount).toBeGreaterThan(100);
+    });
+
+    test('fails when a declared path loses its policy, or an undeclared one is opened', () => {
+      const withoutSale = policies.filter((p: any) => p.metadata.name !== 'allow-egress-nx-sale');
+      expect(mismatches(withoutSale).wrong).toContain('Deployment nx-backend/nx-sale -> store typesense:8108 denied');
+      const openApp = [...policies, { metadata: { name: 'oops', namespace: 'nx-app' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } }];
+      expect(mismatches(openApp).wrong).toContain('Deployment nx-app/nx-client -> internet:443 allowed');
+    });
+
+    test('the gateway reaches every Deployment of the catalogue on 3000, the internet reaches none of them', () => {
+      const gateway = endpoints.find((e) => e.role.kind === 'gateway')!;
+      const internet = endpoints.find((e) => e.role.kind === 'external')!;
+      const services = endpoints.filter((e) => e.role.kind === 'service');
+      expect(services.length).toBe(SERVICES.length);
+      for (const s of services) {
+        expect(allowed(policies, gateway, s, 3000)).toBe(true);
+        expect(allowed(policies, internet, s, 3000)).toBe(false);
+      }
+    });
+
+    test('apps reach PostgreSQL only through PgBouncer; migrations only the primary', () => {
+      const primary = endpoints.find((e) => e.id === 'store postgres')!;
+      const pooler = endpoints.find((e) => e.id === 'store pgbouncer')!;
+      for (const e of endpoints.filter((x) => x.role.kind === 'service')) expect(allowed(policies, e, primary, 5432)).toBe(false);
+      for (const e of endpoints.filter((x) => x.role.kind === 'migration')) {
+        expect(allowed(policies, e, primary, 5432)).toBe(true);
+        expect(allowed(policies, e, pooler, 5432)).toBe(false);
+      }
+    });
+
+  });
+}

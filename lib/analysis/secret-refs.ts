@@ -1,0 +1,97 @@
+import { identify, KubeObject } from '../output/render';
+import { CLUSTER_ISSUER_ANNOTATION } from '../platform/edge';
+import { NAMESPACES } from '../platform/conventions';
+
+/**
+ * Every reference to a Secret in the output, found by walking each object rather than from a list: pod specs
+ * (`secretKeyRef`, `secretRef`, `imagePullSecrets`, secret and projected volumes) and custom resources
+ * (any field named like `*secret*` / `*credential*` that holds a `{name[, key]}` selector or a secret name:
+ * CNPG `superuserSecret`, Barman `s3Credentials.accessKeyId`, cert-manager `privateKeySecretRef`, Velero
+ * `credential`, Ingress `tls[].secretName`).
+ */
+
+export type SecretCreator = 'by hand' | 'cert-manager';
+
+export interface SecretRef {
+  readonly namespace: string;
+  readonly name: string;
+  /** The key read, when the reference names one; otherwise the whole Secret is used. */
+  readonly key?: string;
+  /** `Kind namespace/name` of the referencing object. */
+  readonly user: string;
+  /** Where in that object (`container identity: envFrom`, `spec.credential`). */
+  readonly usage: string;
+  readonly createdBy: SecretCreator;
+  /** The Secret's type, where the reference implies it. */
+  readonly type: 'kubernetes.io/dockerconfigjson' | 'kubernetes.io/tls' | 'Opaque';
+  readonly optional: boolean;
+}
+
+/** Namespace holding the Secrets a cluster-scoped object references (cert-manager's cluster resource namespace). */
+const CLUSTER_SCOPED_SECRET_NAMESPACE: Readonly<Record<string, string>> = { ClusterIssuer: NAMESPACES.internal };
+
+const SECRET_KEY = /secret|credential/i;
+const SECRET_NAME_STRING = /^secret$|secretname$/i;
+/** Arrays whose elements are named things; the element's name makes `usage` readable. */
+const NAMED_ELEMENTS: Readonly<Record<string, string>> = { containers: 'container', initContainers: 'init container', env: 'env', volumes: 'volume' };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
+  const refs: SecretRef[] = [];
+  for (const o of objects) {
+    // ConfigMap data keys are free text (`JWT_SECRET_TTL`), never references.
+    if (o.kind === 'ConfigMap') continue;
+    const namespace = o.metadata.namespace ?? CLUSTER_SCOPED_SECRET_NAMESPACE[o.kind] ?? '(cluster-scoped)';
+    const user = identify(o);
+    const certManaged = o.kind === 'Ingress' && o.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION] !== undefined;
+
+    const record = (name: string, where: string[], path: string[], key?: string, optional = false, explicitNamespace?: string): void => {
+      const last = path[path.length - 1];
+      const field = path.slice(-2).join('.');
+      const pullSecret = path.includes('imagePullSecrets');
+      const tls = o.kind === 'Ingress' && path.includes('tls');
+      const createdBy: SecretCreator =
+        (tls && certManaged) || (o.kind === 'Certificate' && last === 'secretName') || (o.kind === 'ClusterIssuer' && path.includes('privateKeySecretRef'))
+          ? 'cert-manager'
+          : 'by hand';
+      refs.push({
+        namespace: explicitNamespace ?? namespace,
+        name,
+        key,
+        user,
+        usage: [...where, field].join(': '),
+        createdBy,
+        type: pullSecret ? 'kubernetes.io/dockerconfigjson' : tls || o.kind === 'Certificate' ? 'kubernetes.io/tls' : 'Opaque',
+        optional,
+      });
+    };
+
+    const walk = (value: unknown, path: string[], where: string[], inSecret: boolean): void => {
+      if (Array.isArray(value)) {
+        const label = NAMED_ELEMENTS[path[path.length - 1]];
+        for (const item of value) {
+          const named = label && isRecord(item) && typeof item.name === 'string' ? [...where, `${label} ${item.name}`] : where;
+          if (inSecret && isRecord(item) && typeof item.name === 'string') record(item.name, where, path, undefined, item.optional === true);
+          else walk(item, path, named, inSecret);
+        }
+        return;
+      }
+      if (!isRecord(value)) return;
+      for (const [k, v] of Object.entries(value)) {
+        if (/configmap/i.test(k) || k === 'metadata') continue;
+        const secretish = inSecret || SECRET_KEY.test(k);
+        const next = [...path, k];
+        if (secretish && typeof v === 'string' && SECRET_NAME_STRING.test(k)) {
+          record(v, where, next, undefined, value.optional === true);
+        } else if (secretish && isRecord(v) && typeof v.name === 'string') {
+          record(v.name, where, next, typeof v.key === 'string' ? v.key : undefined, v.optional === true, typeof v.namespace === 'string' ? v.namespace : undefined);
+        } else {
+          walk(v, next, where, secretish);
+        }
+      }
+    };
+    walk(o, [], [], false);
+  }
+  return refs;
+}

@@ -1,0 +1,129 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Compute, ContainerDefaults, footprints, max, peakOf } from '../analysis/footprint';
+import { podSecurityViolations } from '../analysis/pod-security';
+import { podTemplates } from '../analysis/pods';
+import { bytes, formatCpu, formatMemory, milliCpu } from '../analysis/quantity';
+import { KubeObject } from '../output/render';
+import { CLUSTER_SETTINGS, namespacesOf, POD_SECURITY_VERSION } from '../platform/cluster';
+import { commonLabels, PART_OF } from '../platform/conventions';
+import { InputError } from '../platform/errors';
+import { PRIORITY_CLASSES } from '../platform/priorities';
+import { EnvironmentContext, LayerChart } from './layer-chart';
+
+/** Annotation on a Namespace stating why it enforces less than `restricted`, or has no quota. */
+export const POD_SECURITY_REASON_ANNOTATION = 'platform.bana.com.vn/pod-security-reason';
+export const QUOTA_REASON_ANNOTATION = 'platform.bana.com.vn/quota-reason';
+
+/** Quotas are rounded up to these steps, so a small change in one service does not move every quota. */
+const CPU_STEP = 100;
+const MEMORY_STEP = 64 * 2 ** 20;
+
+const roundUp = (value: number, step: number): number => Math.ceil(value / step) * step;
+
+/**
+ * Step 0, cluster setup: the namespaces with their Pod Security labels, the PriorityClasses, and per namespace
+ * a ResourceQuota and LimitRange sized from the objects the other layers synthesized (their peak: HPA
+ * maximum, rollout surge, Jobs; see lib/analysis/footprint.ts), plus the environment's headroom. Built after
+ * the other layers (`derived` in lib/charts/layers.ts). Refuses to label a namespace `restricted` (or
+ * `baseline`) when a pod we write there would be rejected, and a quota over a workload it cannot size.
+ */
+export class ClusterChart extends LayerChart {
+  constructor(scope: Construct, folder: string, context: EnvironmentContext, others: readonly KubeObject[]) {
+    super(scope, { folder, context });
+    const env = context.environment;
+    const settings = CLUSTER_SETTINGS[env.name];
+    const d = settings.containerDefaults;
+    const defaults: ContainerDefaults = {
+      cpuRequest: milliCpu(d.requests.cpu),
+      memoryRequest: bytes(d.requests.memory),
+      cpuLimit: milliCpu(d.limits.cpu),
+      memoryLimit: bytes(d.limits.memory),
+    };
+    const { footprints: all, unsizable } = footprints(others, () => defaults);
+    const templates = podTemplates(others);
+
+    for (const pc of Object.values(PRIORITY_CLASSES)) {
+      new k8s.KubePriorityClass(this, `Priority-${pc.name}`, {
+        metadata: { name: pc.name, labels: commonLabels(pc.name, 'priority-class') },
+        value: pc.value,
+        globalDefault: false,
+        description: pc.description,
+      });
+    }
+
+    for (const ns of namespacesOf(env.name)) {
+      const where = `namespace '${ns.name}'`;
+      if (ns.enforce !== 'restricted' && !ns.reason) {
+        throw new InputError(`${where}: 'enforce'`, ns.enforce, "allowed: 'restricted', or another level with a 'reason'");
+      }
+      for (const t of templates.filter((p) => p.namespace === ns.name)) {
+        const violations = podSecurityViolations(t.spec, ns.enforce);
+        if (violations.length > 0) {
+          throw new InputError(`${t.owner}: pod security`, violations[0], `allowed: pods admitted by the '${ns.enforce}' level ${where} enforces (${violations.length} violation(s))`);
+        }
+      }
+      const levelLabels: Record<string, string> = {};
+      for (const mode of ['enforce', 'audit', 'warn'] as const) {
+        levelLabels[`pod-security.kubernetes.io/${mode}`] = mode === 'enforce' ? ns.enforce : 'restricted';
+        levelLabels[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;
+      }
+      const annotations: Record<string, string> = {};
+      if (ns.reason) annotations[POD_SECURITY_REASON_ANNOTATION] = ns.reason;
+      const quota = ns.quota ?? true;
+      if (!quota) {
+        if (!ns.quotaReason) throw new InputError(`${where}: 'quota'`, false, "allowed: true, or false with a 'quotaReason'");
+        annotations[QUOTA_REASON_ANNOTATION] = ns.quotaReason;
+      }
+      new k8s.KubeNamespace(this, `Namespace-${ns.name}`, {
+        metadata: {
+          name: ns.name,
+          labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s', ...levelLabels },
+          annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+        },
+      });
+      if (!quota) continue;
+
+      const blocking = unsizable.find((u) => u.namespace === ns.name);
+      if (blocking) {
+        throw new InputError(`${blocking.owner}`, blocking.reason, `allowed: workloads whose pod count the output states, in ${where} which has a quota`);
+      }
+      const peak = peakOf(all.filter((f) => f.namespace === ns.name));
+      const grow = (value: number): number => Math.ceil((value * (100 + settings.quotaHeadroomPercent)) / 100);
+      const hard = {
+        pods: grow(peak.pods),
+        cpuRequest: roundUp(grow(peak.compute.cpuRequest), CPU_STEP),
+        memoryRequest: roundUp(grow(peak.compute.memoryRequest), MEMORY_STEP),
+        cpuLimit: roundUp(grow(peak.compute.cpuLimit), CPU_STEP),
+        memoryLimit: roundUp(grow(peak.compute.memoryLimit), MEMORY_STEP),
+      };
+      new k8s.KubeResourceQuota(this, `Quota-${ns.name}`, {
+        metadata: { name: 'compute', namespace: ns.name, labels: commonLabels('compute', 'resource-quota') },
+        spec: {
+          hard: {
+            pods: k8s.Quantity.fromNumber(hard.pods),
+            'requests.cpu': k8s.Quantity.fromString(formatCpu(hard.cpuRequest)),
+            'requests.memory': k8s.Quantity.fromString(formatMemory(hard.memoryRequest)),
+            'limits.cpu': k8s.Quantity.fromString(formatCpu(hard.cpuLimit)),
+            'limits.memory': k8s.Quantity.fromString(formatMemory(hard.memoryLimit)),
+          },
+        },
+      });
+      // The largest container we write there sets the ceiling; a container stating nothing gets the defaults.
+      const ceiling: Compute = max(peak.largestContainer, defaults);
+      new k8s.KubeLimitRange(this, `Limits-${ns.name}`, {
+        metadata: { name: 'container-defaults', namespace: ns.name, labels: commonLabels('container-defaults', 'limit-range') },
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              defaultRequest: { cpu: k8s.Quantity.fromString(d.requests.cpu), memory: k8s.Quantity.fromString(d.requests.memory) },
+              default: { cpu: k8s.Quantity.fromString(d.limits.cpu), memory: k8s.Quantity.fromString(d.limits.memory) },
+              max: { cpu: k8s.Quantity.fromString(formatCpu(ceiling.cpuLimit)), memory: k8s.Quantity.fromString(formatMemory(ceiling.memoryLimit)) },
+            },
+          ],
+        },
+      });
+    }
+  }
+}

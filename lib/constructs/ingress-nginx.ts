@@ -1,0 +1,169 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { commonLabels, PART_OF } from '../platform/conventions';
+import { INGRESS_NGINX } from '../platform/edge';
+import { EnvironmentSpec } from '../platform/types';
+import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-defaults';
+import { edgeSpread } from './spread';
+
+export interface IngressNginxProps {
+  readonly environment: EnvironmentSpec;
+  /** Controller pods. */
+  readonly replicas: number;
+  /** PriorityClass of the pods. */
+  readonly priorityClassName: string;
+}
+
+/**
+ * ingress-nginx (staging step 4): the cluster's public entry point, IngressClass `nginx`. The objects of the
+ * upstream static manifest, trimmed to what the platform uses (no admission webhook: Ingresses are generated
+ * and reviewed here), listening on unprivileged ports so the pod is Pod Security *restricted*.
+ */
+export class IngressNginx extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: IngressNginxProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.replicas) || props.replicas < 1) {
+      throw new Error(`IngressNginx '${INGRESS_NGINX.name}': 'replicas' (${props.replicas}) must be a whole number >= 1`);
+    }
+    const { name, namespace } = INGRESS_NGINX;
+    const labels = { ...commonLabels('ingress-nginx', 'controller'), 'app.kubernetes.io/version': INGRESS_NGINX.image.split(':')[1] };
+    const metadata = { name, namespace, labels };
+    const selector = { ...INGRESS_NGINX.selector };
+    const leader = 'ingress-nginx-leader';
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
+    const watch = ['get', 'list', 'watch'];
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name, labels },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps', 'endpoints', 'nodes', 'pods', 'secrets', 'namespaces'], verbs: ['list', 'watch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list', 'watch'] },
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['services'], verbs: watch },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: watch },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch', 'get'] },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
+    new k8s.KubeRole(this, 'Role', {
+      metadata,
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'endpoints', 'services'], verbs: watch },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [leader], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch', 'get'] },
+      ],
+    });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata,
+      data: {
+        // Snippet annotations let an Ingress author inject raw nginx configuration: off.
+        'allow-snippet-annotations': 'false',
+        'server-tokens': 'false',
+        hsts: 'true',
+        'hsts-include-subdomains': 'true',
+        // The load balancer keeps the client address (externalTrafficPolicy Local); do not trust client headers.
+        'use-forwarded-headers': 'false',
+      },
+    });
+    new k8s.KubeIngressClass(this, 'IngressClass', {
+      metadata: { name: INGRESS_NGINX.className, labels },
+      spec: { controller: INGRESS_NGINX.controllerClass },
+    });
+
+    const health = { path: '/healthz', port: k8s.IntOrString.fromNumber(INGRESS_NGINX.ports.health), scheme: 'HTTP' };
+    const env = props.environment;
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata,
+      spec: {
+        replicas: props.replicas,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        minReadySeconds: 0,
+        template: {
+          metadata: { labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF } },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            priorityClassName: props.priorityClassName,
+            nodeSelector: nodeSelector(env),
+            securityContext: restrictedPodSecurityContext(INGRESS_NGINX.uid, 82),
+            // Lets nginx finish in-flight requests after the endpoint is removed (upstream's value).
+            terminationGracePeriodSeconds: 300,
+            topologySpreadConstraints: edgeSpread(env, selector),
+            containers: [
+              {
+                name: 'controller',
+                image: INGRESS_NGINX.image,
+                imagePullPolicy: 'IfNotPresent',
+                args: [
+                  '/nginx-ingress-controller',
+                  `--publish-service=$(POD_NAMESPACE)/${name}`,
+                  `--election-id=${leader}`,
+                  `--controller-class=${INGRESS_NGINX.controllerClass}`,
+                  `--ingress-class=${INGRESS_NGINX.className}`,
+                  `--configmap=$(POD_NAMESPACE)/${name}`,
+                  `--http-port=${INGRESS_NGINX.ports.http}`,
+                  `--https-port=${INGRESS_NGINX.ports.https}`,
+                  '--watch-ingress-without-class=false',
+                ],
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  { name: 'LD_PRELOAD', value: '/usr/local/lib/libmimalloc.so' },
+                ],
+                lifecycle: { preStop: { exec: { command: ['/wait-shutdown'] } } },
+                ports: [
+                  { name: 'http', containerPort: INGRESS_NGINX.ports.http, protocol: 'TCP' },
+                  { name: 'https', containerPort: INGRESS_NGINX.ports.https, protocol: 'TCP' },
+                  { name: 'health', containerPort: INGRESS_NGINX.ports.health, protocol: 'TCP' },
+                ],
+                livenessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 5 },
+                readinessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
+                resources: resourceRequirements(INGRESS_NGINX.resources),
+                // nginx rewrites its configuration under /etc/nginx at runtime: the root filesystem stays writable.
+                securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: false },
+              },
+            ],
+          },
+        },
+      },
+    });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata,
+      spec: {
+        type: 'LoadBalancer',
+        // Keeps the client's address for nginx's logs and the gateway's rate limits.
+        externalTrafficPolicy: 'Local',
+        selector,
+        ports: [
+          { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
+          { name: 'https', port: 443, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP' },
+        ],
+      },
+    });
+    if (props.replicas > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata,
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+}

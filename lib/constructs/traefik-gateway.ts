@@ -1,0 +1,135 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { commonLabels, PART_OF } from '../platform/conventions';
+import { TRAEFIK } from '../platform/edge';
+import { EnvironmentSpec } from '../platform/types';
+import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-defaults';
+import { edgeSpread } from './spread';
+
+export interface TraefikGatewayProps {
+  readonly environment: EnvironmentSpec;
+  /** Gateway pods. */
+  readonly replicas: number;
+  /** PriorityClass of the pods. */
+  readonly priorityClassName: string;
+}
+
+/**
+ * Traefik (staging step 5): the API gateway behind ingress-nginx. Reads IngressRoutes and Middlewares from the
+ * service namespaces only (no cross-namespace references), serves plain HTTP on its `web` entry point, and
+ * has no dashboard. Pod Security *restricted* with a read-only root filesystem.
+ */
+export class TraefikGateway extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: TraefikGatewayProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.replicas) || props.replicas < 1) {
+      throw new Error(`TraefikGateway '${TRAEFIK.name}': 'replicas' (${props.replicas}) must be a whole number >= 1`);
+    }
+    const { name, namespace } = TRAEFIK;
+    const labels = { ...commonLabels('traefik', 'gateway'), 'app.kubernetes.io/version': TRAEFIK.image.split(':')[1] };
+    const metadata = { name, namespace, labels };
+    const selector = { ...TRAEFIK.selector };
+    const watch = ['get', 'list', 'watch'];
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
+    // Traefik's documented RBAC for the Kubernetes CRD provider (kubernetes-crd-rbac.yml), without the Ingress
+    // provider's rules (not enabled) and the OTel-only pods rule.
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name, labels },
+      rules: [
+        { apiGroups: [''], resources: ['services', 'secrets', 'nodes', 'configmaps'], verbs: watch },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: ['traefik.io'],
+          resources: ['middlewares', 'middlewaretcps', 'ingressroutes', 'traefikservices', 'ingressroutetcps', 'ingressrouteudps', 'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps'],
+          verbs: watch,
+        },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
+
+    const ping = { path: '/ping', port: k8s.IntOrString.fromString('ping') };
+    const env = props.environment;
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata,
+      spec: {
+        replicas: props.replicas,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF } },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            priorityClassName: props.priorityClassName,
+            nodeSelector: nodeSelector(env),
+            securityContext: restrictedPodSecurityContext(TRAEFIK.uid, TRAEFIK.uid),
+            terminationGracePeriodSeconds: 60,
+            topologySpreadConstraints: edgeSpread(env, selector),
+            containers: [
+              {
+                name: 'traefik',
+                image: TRAEFIK.image,
+                imagePullPolicy: 'IfNotPresent',
+                args: [
+                  `--entryPoints.web.address=:${TRAEFIK.ports.web}`,
+                  // Only ingress-nginx can reach this entry point (NetworkPolicy allow-ingress-traefik), so the
+                  // X-Forwarded-For it sets is trusted: rate limits then see the real client.
+                  '--entryPoints.web.forwardedHeaders.insecure=true',
+                  `--entryPoints.ping.address=:${TRAEFIK.ports.ping}`,
+                  '--ping.entryPoint=ping',
+                  '--providers.kubernetescrd=true',
+                  `--providers.kubernetescrd.namespaces=${TRAEFIK.watchNamespaces.join(',')}`,
+                  '--providers.kubernetescrd.allowCrossNamespace=false',
+                  '--api.dashboard=false',
+                  '--accesslog=true',
+                  '--log.level=INFO',
+                  '--global.checkNewVersion=false',
+                  '--global.sendAnonymousUsage=false',
+                ],
+                ports: [
+                  { name: 'web', containerPort: TRAEFIK.ports.web, protocol: 'TCP' },
+                  { name: 'ping', containerPort: TRAEFIK.ports.ping, protocol: 'TCP' },
+                ],
+                readinessProbe: { httpGet: ping, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+                livenessProbe: { httpGet: ping, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+                resources: resourceRequirements(TRAEFIK.resources),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'data', mountPath: '/data' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: 'web', port: TRAEFIK.servicePort, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
+      },
+    });
+    if (props.replicas > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata,
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
+import { CLUSTER_SETTINGS } from '../platform/cluster';
+import { APP_PORT, IDENTITY_SERVICE, namespaceOf, NAMESPACES, selectorLabels, storesOf, workloadName } from '../platform/conventions';
+import { STORE_PARTS, StorePartName } from '../platform/stores';
+import { DataStore, EnvironmentSpec, PlatformSpec } from '../platform/types';
+
+/**
+ * The platform's allowed traffic, derived from its data: the edge, the services' `uses`, the store contract
+ * (`STORE_PARTS`) and the add-ons. Every NetworkPolicy of step 1 is generated from this list; nothing else
+ * is allowed (each namespace we own starts from deny-all).
+ */
+
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; readonly values?: readonly string[] }[];
+}
+
+/** Pods of a namespace we own, selected by labels. `id` names the policies written for them. */
+export interface PodGroup {
+  readonly id: string;
+  readonly namespace: string;
+  readonly selector: LabelSelector;
+}
+
+export type Peer =
+  | { readonly kind: 'pods'; readonly group: PodGroup }
+  /** Pods of a namespace we do not own (an operator, Portainer), optionally narrowed by labels. */
+  | { readonly kind: 'namespace'; readonly namespace: string; readonly selector?: LabelSelector }
+  /** Addresses outside the cluster's pod network (the internet, the API server). */
+  | { readonly kind: 'cidr'; readonly name: string; readonly cidrs: readonly string[] };
+
+export interface PortSpec {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+export interface Flow {
+  readonly from: Peer;
+  readonly to: Peer;
+  readonly ports: readonly PortSpec[];
+  /** Why it is allowed, for reviewers (written as an annotation on the policy). */
+  readonly reason: string;
+}
+
+const tcp = (...ports: number[]): PortSpec[] => [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ port, protocol: 'TCP' as const }));
+const pods = (group: PodGroup): Peer => ({ kind: 'pods', group });
+
+/** The store part a service's declared use connects to: apps reach PostgreSQL through PgBouncer. */
+export const STORE_CLIENT_PART: Record<DataStore, StorePartName> = {
+  postgres: 'pgbouncer',
+  redis: 'redis',
+  kafka: 'kafka',
+  typesense: 'typesense',
+};
+
+/** Labels of migration Jobs' pods (operations page): the service's name and component `migration`. */
+export const MIGRATION_COMPONENT = 'migration';
+
+export function storeGroup(part: StorePartName): PodGroup {
+  const spec = STORE_PARTS[part];
+  return { id: part, namespace: spec.namespace, selector: { matchLabels: spec.selector } };
+}
+
+export const INGRESS_GROUP: PodGroup = { id: 'ingress-nginx', namespace: INGRESS_NGINX.namespace, selector: { matchLabels: INGRESS_NGINX.selector } };
+export const GATEWAY_GROUP: PodGroup = { id: 'traefik', namespace: TRAEFIK.namespace, selector: { matchLabels: TRAEFIK.selector } };
+export const SOLVER_GROUP: PodGroup = { id: 'acme-solver', namespace: NAMESPACES.internal, selector: { matchLabels: ACME_SOLVER.selector } };
+
+export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flow[] {
+  const flows: Flow[] = [];
+  const cluster = CLUSTER_SETTINGS[env.name];
+  const apiServer: Peer = { kind: 'cidr', name: 'kubernetes-api', cidrs: cluster.apiServer.cidrs };
+  const apiPorts = tcp(...cluster.apiServer.ports);
+  const internet: Peer = { kind: 'cidr', name: 'internet', cidrs: ['0.0.0.0/0'] };
+
+  // Edge: internet → ingress-nginx → Traefik → services.
+  flows.push({ from: internet, to: pods(INGRESS_GROUP), ports: tcp(INGRESS_NGINX.ports.http, INGRESS_NGINX.ports.https), reason: 'public HTTP(S) through the load balancer' });
+  flows.push({ from: pods(INGRESS_GROUP), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: 'public hosts are routed to the API gateway' });
+  flows.push({ from: pods(INGRESS_GROUP), to: pods(SOLVER_GROUP), ports: tcp(ACME_SOLVER.port), reason: 'HTTP-01 challenges of the public hosts' });
+  if (EDGE_SETTINGS[env.name].portainer) {
+    flows.push({ from: pods(INGRESS_GROUP), to: { kind: 'namespace', namespace: PORTAINER.namespace }, ports: tcp(PORTAINER.port, ACME_SOLVER.port), reason: 'Portainer UI and its HTTP-01 challenge' });
+  }
+  flows.push({ from: pods(INGRESS_GROUP), to: apiServer, ports: apiPorts, reason: 'ingress-nginx watches Ingresses, Services, EndpointSlices, Secrets' });
+  flows.push({ from: pods(GATEWAY_GROUP), to: apiServer, ports: apiPorts, reason: 'Traefik watches IngressRoutes, Middlewares, Services, EndpointSlices' });
+
+  for (const addon of ADDONS) {
+    const group: PodGroup = { id: addon.name, namespace: NAMESPACES.internal, selector: { matchLabels: addon.selector } };
+    if (addon.kubernetesApi) flows.push({ from: pods(group), to: apiServer, ports: apiPorts, reason: `${addon.name} is a controller` });
+    if (addon.egressAnywhere.length > 0) flows.push({ from: pods(group), to: internet, ports: tcp(...addon.egressAnywhere), reason: `${addon.name} reaches external endpoints` });
+    if (addon.ingressFromApiServer.length > 0) flows.push({ from: apiServer, to: pods(group), ports: tcp(...addon.ingressFromApiServer), reason: `the API server calls ${addon.name}'s webhook` });
+  }
+
+  // Services: the gateway reaches each one; each backend but identity reaches identity; declared stores.
+  const identity = platform.services.find((s) => s.name === IDENTITY_SERVICE);
+  const groupOf = (service: PlatformSpec['services'][number]): PodGroup => ({
+    id: workloadName(service),
+    namespace: namespaceOf(service),
+    selector: { matchLabels: selectorLabels(service) },
+  });
+  for (const service of platform.services) {
+    const group = groupOf(service);
+    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}` });
+    if (service.tier === 'frontend') {
+      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${service.name} calls the backends through the gateway` });
+    }
+    if (service.tier === 'backend' && identity && service.name !== identity.name) {
+      flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name} waits for and authenticates against identity` });
+    }
+    for (const store of storesOf(service)) {
+      const part = STORE_CLIENT_PART[store];
+      flows.push({ from: pods(group), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${service.name} uses ${store}` });
+    }
+  }
+
+  // Migration Jobs: identity (their wait-for-identity) and the PostgreSQL primary, never the pooler.
+  const migrating = platform.services.filter((s) => s.migration && storesOf(s).includes('postgres')).map((s) => s.name);
+  if (migrating.length > 0) {
+    const migrations: PodGroup = {
+      id: 'migrations',
+      namespace: NAMESPACES.backend,
+      selector: {
+        matchLabels: { 'app.kubernetes.io/component': MIGRATION_COMPONENT },
+        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: migrating }],
+      },
+    };
+    if (identity) flows.push({ from: pods(migrations), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: 'migrations wait for identity' });
+    flows.push({ from: pods(migrations), to: pods(storeGroup('postgres')), ports: tcp(...Object.values(STORE_PARTS.postgres.clientPorts)), reason: 'migrations run against the primary' });
+  }
+
+  // The data layer among itself, its operator, the API and object storage.
+  for (const name of Object.keys(STORE_PARTS) as StorePartName[]) {
+    const part: (typeof STORE_PARTS)[StorePartName] = STORE_PARTS[name];
+    const group = storeGroup(name);
+    const peers = Object.values(part.peerPorts);
+    if (peers.length > 0) flows.push({ from: pods(group), to: pods(group), ports: tcp(...peers), reason: `${name} peers (replication, cluster bus, quorum)` });
+    for (const other of ('talksTo' in part ? part.talksTo : []) as readonly StorePartName[]) {
+      flows.push({ from: pods(group), to: pods(storeGroup(other)), ports: tcp(...Object.values(STORE_PARTS[other].clientPorts)), reason: `${name} is a client of ${other}` });
+    }
+    if ('operator' in part) {
+      flows.push({ from: { kind: 'namespace', namespace: part.operator.namespace }, to: pods(group), ports: tcp(...part.operator.ports), reason: `the operator in ${part.operator.namespace} manages ${name}` });
+      // An operator-managed pod runs the operator's instance manager, which watches its own resources.
+      flows.push({ from: pods(group), to: apiServer, ports: apiPorts, reason: `${name}'s instance manager talks to the API` });
+    }
+    if ('externalHttps' in part && part.externalHttps) {
+      flows.push({ from: pods(group), to: internet, ports: tcp(443), reason: `${name} archives to object storage` });
+    }
+  }
+  return flows;
+}
+
+/** Namespaces of the peer, if it is in the cluster. */
+export function namespaceOfPeer(peer: Peer): string | undefined {
+  return peer.kind === 'pods' ? peer.group.namespace : peer.kind === 'namespace' ? peer.namespace : undefined;
+}

@@ -1,0 +1,182 @@
+import { healthPathOf, NAMESPACES } from './conventions';
+import { EnvironmentName, EnvironmentSpec, PlatformSpec, ResourceSpec, ServiceSpec } from './types';
+
+/**
+ * The edge (staging steps 4, 5, 7): public hosts per environment, the ingress controller, the API gateway,
+ * TLS, and the third-party add-ons that share nx-internal with them. Hosts are environment data with defaults;
+ * the operations page names only `portainer.bana.com.vn`, so the other hosts are this repository's choice.
+ */
+
+export interface EdgeSettings {
+  /** Base domain of the environment's public hosts. */
+  readonly domain: string;
+  /**
+   * Host serving every backend under `/v1/api/<segment>`.
+   * @default - `api.<domain>`
+   */
+  readonly apiHost?: string;
+  /**
+   * Host of a frontend app, by service name.
+   * @default - `<service>.<domain>`
+   */
+  readonly frontendHosts?: Readonly<Record<string, string>>;
+  /** Contact of the Let's Encrypt account (expiry notices). */
+  readonly acmeEmail: string;
+  /** Whether the environment exposes Portainer (operations page: production only). */
+  readonly portainer: boolean;
+  /** Replicas of the ingress controller and of the gateway. */
+  readonly replicas: number;
+}
+
+export const EDGE_SETTINGS: Record<EnvironmentName, EdgeSettings> = {
+  staging: { domain: 'staging.bana.com.vn', acmeEmail: 'devops@bana.com.vn', portainer: false, replicas: 2 },
+  production: { domain: 'bana.com.vn', acmeEmail: 'devops@bana.com.vn', portainer: true, replicas: 2 },
+};
+
+export function apiHostOf(env: EnvironmentSpec): string {
+  const edge = EDGE_SETTINGS[env.name];
+  return edge.apiHost ?? `api.${edge.domain}`;
+}
+
+export function frontendHostOf(service: ServiceSpec, env: EnvironmentSpec): string {
+  const edge = EDGE_SETTINGS[env.name];
+  return edge.frontendHosts?.[service.name] ?? `${service.name}.${edge.domain}`;
+}
+
+/**
+ * Path segment of a backend behind the gateway: `/v1/api/<segment>`. Taken from the health path, which states
+ * it once (payment-api answers under `/v1/api/payment`).
+ */
+export function apiSegmentOf(service: ServiceSpec): string {
+  const match = /^\/v1\/api\/([^/]+)\//.exec(healthPathOf(service));
+  return match ? match[1] : service.name;
+}
+
+/** One public host of an environment and what it serves. */
+export interface PublicHost {
+  /** Short key used in object names (`api`, `client`). */
+  readonly key: string;
+  readonly host: string;
+  /** The services routed on this host. */
+  readonly services: readonly ServiceSpec[];
+}
+
+export function publicHosts(platform: PlatformSpec, env: EnvironmentSpec): PublicHost[] {
+  const backends = platform.services.filter((s) => s.tier === 'backend');
+  const hosts: PublicHost[] = backends.length > 0 ? [{ key: 'api', host: apiHostOf(env), services: backends }] : [];
+  for (const frontend of platform.services.filter((s) => s.tier === 'frontend')) {
+    hosts.push({ key: frontend.name, host: frontendHostOf(frontend, env), services: [frontend] });
+  }
+  return hosts;
+}
+
+/** The TLS Secret cert-manager writes for a host: the host with dots as dashes, `-tls`. */
+export function tlsSecretOf(host: string): string {
+  return `${host.replace(/\./g, '-')}-tls`;
+}
+
+/** cert-manager's ClusterIssuer (operations page: `letsencrypt-prod`). */
+export const CLUSTER_ISSUER = {
+  name: 'letsencrypt-prod',
+  server: 'https://acme-v02.api.letsencrypt.org/directory',
+  /** ACME account key; cert-manager creates it in its own namespace. */
+  accountKeySecret: 'letsencrypt-prod-account-key',
+} as const;
+
+/** Annotation cert-manager's ingress-shim reads to issue the certificate of an Ingress's TLS hosts. */
+export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+
+interface EdgeComponent {
+  readonly name: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly uid: number;
+  /** Labels selecting exactly the component's pods. */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly resources: ResourceSpec;
+}
+
+/** ingress-nginx, the public entry point (step 4). Unprivileged ports inside the pod; the Service maps 80/443. */
+export const INGRESS_NGINX = {
+  name: 'ingress-nginx-controller',
+  namespace: NAMESPACES.internal,
+  image: 'registry.k8s.io/ingress-nginx/controller:v1.14.0',
+  uid: 101,
+  selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  className: 'nginx',
+  controllerClass: 'k8s.io/ingress-nginx',
+  ports: { http: 8080, https: 8443, health: 10254 },
+} as const satisfies EdgeComponent & Record<string, unknown>;
+
+/** Traefik, the API gateway (step 5): plain HTTP behind ingress-nginx, routes from IngressRoutes. */
+export const TRAEFIK = {
+  name: 'traefik',
+  namespace: NAMESPACES.internal,
+  image: 'traefik:v3.7.11',
+  uid: 65532,
+  selector: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/component': 'gateway' },
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  /** Entry point ingress-nginx forwards to; the Service exposes it on 80. */
+  ports: { web: 8000, ping: 8082 },
+  servicePort: 80,
+  /** Namespaces whose IngressRoutes and Middlewares Traefik reads. */
+  watchNamespaces: [NAMESPACES.backend, NAMESPACES.app],
+} as const satisfies EdgeComponent & Record<string, unknown>;
+
+/** Per-client rate limits on a backend's routes, keyed by service name (average requests per second, burst). */
+export const RATE_LIMITS: Readonly<Record<string, { readonly average: number; readonly burst: number }>> = {
+  // identity answers login and token refresh: the credential-stuffing target. Generous for a shared office IP.
+  identity: { average: 20, burst: 50 },
+};
+
+/** Portainer (operations page, production): installed by its Helm chart, exposed by this Ingress. */
+export const PORTAINER = {
+  namespace: 'portainer',
+  ingressName: 'portainer-ingress',
+  host: 'portainer.bana.com.vn',
+  tlsSecret: 'portainer-tls',
+  service: 'portainer',
+  port: 9443,
+} as const;
+
+/**
+ * Add-ons installed from upstream releases into nx-internal; their pods are not in this output, but the
+ * network policies must let them work. Selectors are the labels their releases put on the pods.
+ */
+export interface Addon {
+  readonly name: string;
+  /** How it is installed (for the README and the post-deploy checks). */
+  readonly install: string;
+  readonly selector: Readonly<Record<string, string>>;
+  /** Reaches the Kubernetes API. */
+  readonly kubernetesApi: boolean;
+  /** TCP ports it connects to anywhere (outside the cluster). */
+  readonly egressAnywhere: readonly number[];
+  /** TCP ports the Kubernetes API server calls it on (admission webhooks). */
+  readonly ingressFromApiServer: readonly number[];
+}
+
+export const ADDONS: readonly Addon[] = [
+  {
+    name: 'cert-manager',
+    install: 'Helm chart jetstack/cert-manager v1.21.1 (`crds.enabled=true`) into nx-internal',
+    selector: { 'app.kubernetes.io/instance': 'cert-manager' },
+    kubernetesApi: true,
+    // ACME API (443) and the HTTP-01 self-check against the public hosts (80).
+    egressAnywhere: [443, 80],
+    ingressFromApiServer: [10250],
+  },
+  {
+    name: 'velero',
+    install: '`velero install` v1.18.1 (see Backups) into nx-internal',
+    selector: { component: 'velero' },
+    kubernetesApi: true,
+    // The S3 endpoint of the backup location.
+    egressAnywhere: [443],
+    ingressFromApiServer: [],
+  },
+];
+
+/** Pods cert-manager starts for HTTP-01 challenges, in the namespace of the Ingress being certified. */
+export const ACME_SOLVER = { selector: { 'acme.cert-manager.io/http01-solver': 'true' }, port: 8089 } as const;
