@@ -139,6 +139,17 @@ export class ServiceWorkload extends Construct {
             initContainers: props.initContainers && props.initContainers.length > 0 ? [...props.initContainers] : undefined,
             containers: [appContainer],
             volumes: [TMP_VOLUME],
+            // Soft anti-affinity wherever several replicas run (staging too, where spread is off): two replicas
+            // on one node would fall together (kube-linter no-anti-affinity; topology spread does not count).
+            affinity: service.ha
+              ? {
+                  podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+                    ],
+                  },
+                }
+              : undefined,
             topologySpreadConstraints: spread
               ? [
                   {
@@ -187,7 +198,9 @@ export class ServiceWorkload extends Construct {
     if (service.ha && env.autoscaling) {
       this.pdb = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata,
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+        // AlwaysAllow: a node drain may evict pods that are not ready (crash-looping), which the budget could
+        // not protect anyway; the default would block the drain (kube-linter pdb-unhealthy-pod-eviction-policy).
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
       });
     }
   }
