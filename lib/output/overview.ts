@@ -13,7 +13,8 @@ import { GeneratedFile, KubeObject, ManifestFile } from './render';
  */
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
-const code = (text: string) => `\`${text}\``;
+/** A Markdown code span; one with backticks inside (Traefik rules) needs a double-backtick fence. */
+const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
 const find = (manifests: readonly ManifestFile[], kind: string, namespace: string | undefined, name: string) =>
   manifests.map((m) => m.object).find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace) as any;
 
