@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { coreSchemaSources, CORE_SCHEMA_FILE, CRD_SCHEMA_FILE, readCrdSources } from '../lib/validation/schema-files';
 import { coreSchemas, crdPaths, crdSchemas, renderBundle, strict } from '../lib/validation/schema-generation';
-import { kindSchema } from '../lib/validation/schema-validator';
+import { kindSchema, knownKinds, schemaProblems } from '../lib/validation/schema-validator';
 import { ROOT } from './helpers';
 
 describe('generated schemas are current (npm run schemas regenerates them)', () => {
@@ -34,6 +34,25 @@ describe('generated schemas are current (npm run schemas regenerates them)', () 
     }
     expect(gvks.length).toBeGreaterThanOrEqual(33);
     expect(gvks.filter((g) => !kindSchema(g.slice(0, g.lastIndexOf('/')), g.slice(g.lastIndexOf('/') + 1)))).toEqual([]);
+  });
+});
+
+describe('every known kind', () => {
+  // Compiled lazily at synth time: a kind's first use must not be where a schema turns out not to compile (CRD
+  // patterns are Go RE2, which the JS engine may reject). Takes a few seconds: every CRD is compiled.
+  test('compiles, and rejects an unknown top-level field', () => {
+    const failures: string[] = [];
+    for (const key of knownKinds()) {
+      const i = key.lastIndexOf('/');
+      try {
+        const problems = schemaProblems({ apiVersion: key.slice(0, i), kind: key.slice(i + 1), unknownField: true } as never);
+        if (!problems?.some((p) => p.path === 'unknownField')) failures.push(`${key}: accepts an unknown field`);
+      } catch (error) {
+        failures.push(`${key}: ${String(error).split('\n')[0]}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(knownKinds().length).toBeGreaterThan(100);
   });
 });
 

@@ -70,6 +70,12 @@ function wireNames(k8sJs: string): Map<string, Map<string, string>> {
   return result;
 }
 
+/** `Enum["MEMBER"] = "value";` lines of one enum of k8s.js. */
+function enumValues(k8sJs: string, name: string): string[] {
+  const re = new RegExp(`\\b${name}\\["\\w+"\\] = "([^"]*)"`, 'g');
+  return [...k8sJs.matchAll(re)].map((m) => m[1]);
+}
+
 /** `KubeX.GVK = { apiVersion: '...', kind: '...' }` of every API object class of k8s.js. */
 function groupVersionKinds(k8sJs: string): Map<string, { apiVersion: string; kind: string }> {
   const result = new Map<string, { apiVersion: string; kind: string }>();
@@ -138,7 +144,9 @@ export function coreSchemas(jsiiAssembly: string, k8sJs: string, apiResources: s
   const kinds: Record<string, KindSchema> = {};
   for (const type of types) {
     if (type.kind === 'enum') {
-      // The only enum is DeleteOptions' `kind`; it is never part of a manifest.
+      const values = enumValues(k8sJs, type.name);
+      if (values.length === 0) throw new Error(`k8s.js has no values for enum ${type.name}`);
+      definitions[type.name] = { type: 'string', enum: values };
       continue;
     }
     if (type.kind !== 'interface') continue;
