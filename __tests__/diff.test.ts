@@ -92,7 +92,7 @@ describe('npm run diff', () => {
     const objectLines = out.split('\n').filter((l) => /^[~+-] /.test(l) && !l.includes(' file '));
     expect(objectLines.every((l) => l.includes('nx-sale'))).toBe(true);
     expect(out).toContain('spec.template.spec.containers[name=sale].image: "bcr.bana.com.vn/nx-sale:4f1c2a9" → "bcr.bana.com.vn/nx-sale:9e8d7c6"');
-    expect(out).toContain('metadata.labels.app.kubernetes.io/version: "4f1c2a9" → "9e8d7c6"');
+    expect(out).toContain('metadata.labels["app.kubernetes.io/version"]: "4f1c2a9" → "9e8d7c6"');
     expect(out).not.toContain('staging');
   });
 

@@ -180,8 +180,8 @@ describe('names, namespaces and labels', () => {
     d.spec.template.metadata.labels['Bad_Prefix/x'] = 'y';
     d.spec.selector.matchLabels['app.kubernetes.io/name'] = 'sale!';
     expect(problems(d)).toEqual([
-      expect.stringContaining('metadata.labels.app.kubernetes.io/version = "vvvv'),
-      expect.stringContaining("spec.selector.matchLabels.app.kubernetes.io/name = \"sale!\": a label value"),
+      expect.stringContaining('metadata.labels["app.kubernetes.io/version"] = "vvvv'),
+      expect.stringContaining('spec.selector.matchLabels["app.kubernetes.io/name"] = "sale!": a label value'),
       expect.stringContaining("spec.template.metadata.labels = \"Bad_Prefix/x\": the prefix 'Bad_Prefix' must be a DNS-1123 subdomain"),
     ]);
   });

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { appendIndex, appendKey } from '../validation/paths';
 
 /**
  * Object-level comparison of two output trees (`dist/` as committed, and a fresh synth): objects are matched by
@@ -96,7 +97,6 @@ function namedItems(list: readonly unknown[]): Map<string, unknown> | undefined 
   return map;
 }
 
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /** Every leaf that differs, as a path; an array of scalars that changes length is one change of the whole list. */
 export function fieldChanges(before: Value, after: Value, path = ''): FieldChange[] {
@@ -105,11 +105,11 @@ export function fieldChanges(before: Value, after: Value, path = ''): FieldChang
     const a = isRecord(before) ? before : {};
     const b = isRecord(after) ? after : {};
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    if (keys.length > 0) return keys.flatMap((k) => fieldChanges(k in a ? a[k] : ABSENT, k in b ? b[k] : ABSENT, join(path, k)));
+    if (keys.length > 0) return keys.flatMap((k) => fieldChanges(k in a ? a[k] : ABSENT, k in b ? b[k] : ABSENT, appendKey(path, k)));
   }
   if (isRecord(before) && isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    return keys.flatMap((k) => fieldChanges(k in before ? before[k] : ABSENT, k in after ? after[k] : ABSENT, join(path, k)));
+    return keys.flatMap((k) => fieldChanges(k in before ? before[k] : ABSENT, k in after ? after[k] : ABSENT, appendKey(path, k)));
   }
   if ((Array.isArray(before) || before === ABSENT) && (Array.isArray(after) || after === ABSENT) && before !== after) {
     const a = namedItems(Array.isArray(before) ? before : []);
@@ -118,7 +118,7 @@ export function fieldChanges(before: Value, after: Value, path = ''): FieldChang
       const names = [...new Set([...a.keys(), ...b.keys()])];
       return names.flatMap((n) => fieldChanges(a.has(n) ? a.get(n) : ABSENT, b.has(n) ? b.get(n) : ABSENT, `${path}[name=${n}]`));
     }
-    if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) return before.flatMap((item, i) => fieldChanges(item, after[i], `${path}[${i}]`));
+    if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) return before.flatMap((item, i) => fieldChanges(item, after[i], appendIndex(path, i)));
   }
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   return [{ path, before, after }];

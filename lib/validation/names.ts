@@ -1,3 +1,5 @@
+import { appendIndex, appendKey } from './paths';
+
 /**
  * Kubernetes' format and length rules for names, namespaces, label keys and values and annotation keys
  * (k8s.io/apimachinery/pkg/util/validation and the per-kind name validators of the API server, 1.28).
@@ -80,7 +82,7 @@ function checkLabels(labels: unknown, path: string, problems: NameProblem[]): vo
     const keyProblem = checkLabelKey(key);
     if (keyProblem) problems.push({ path: `${path}`, value: key, reason: keyProblem });
     const valueProblem = checkLabelValue(value);
-    if (valueProblem) problems.push({ path: `${path}.${key}`, value, reason: valueProblem });
+    if (valueProblem) problems.push({ path: appendKey(path, key), value, reason: valueProblem });
   }
 }
 
@@ -98,15 +100,15 @@ function checkAnnotations(annotations: unknown, path: string, problems: NameProb
 /** Labels, selectors and annotations anywhere in the object: metadata, pod templates, label selectors. */
 function walk(node: unknown, path: string, problems: NameProblem[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, `${path}[${i}]`, problems));
+    node.forEach((item, i) => walk(item, appendIndex(path, i), problems));
     return;
   }
   if (typeof node !== 'object' || node === null) return;
   for (const [key, value] of Object.entries(node)) {
-    const child = path ? `${path}.${key}` : key;
+    const child = appendKey(path, key);
     if (key === 'metadata' && typeof value === 'object' && value !== null) {
-      checkLabels((value as any).labels, `${child}.labels`, problems);
-      checkAnnotations((value as any).annotations, `${child}.annotations`, problems);
+      checkLabels((value as any).labels, appendKey(child, 'labels'), problems);
+      checkAnnotations((value as any).annotations, appendKey(child, 'annotations'), problems);
     }
     if (key === 'matchLabels') checkLabels(value, child, problems);
     walk(value, child, problems);

@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import core from './schemas/kubernetes-1.28.json';
 import crds from './schemas/crds.json';
+import { appendIndex, appendKey } from './paths';
 import { KindSchema, QUANTITY_PATTERN, SchemaBundle } from './schema-generation';
 
 /** A field of an object that breaks its schema: where (dotted path, `[i]` for list items), the value, why. */
@@ -50,8 +51,7 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
 export function formatPath(segments: readonly (string | number)[]): string {
   let out = '';
   for (const segment of segments) {
-    if (typeof segment === 'number' || /^\d+$/.test(String(segment))) out += `[${segment}]`;
-    else out += out.length === 0 ? segment : `.${segment}`;
+    out = typeof segment === 'number' || /^\d+$/.test(String(segment)) ? appendIndex(out, segment) : appendKey(out, segment);
   }
   return out;
 }
