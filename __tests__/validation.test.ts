@@ -80,6 +80,25 @@ describe('core objects against the Kubernetes 1.28 schema (strict)', () => {
     expect(problems({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'y' } })).toEqual([expect.stringContaining('unknown kind')]);
   });
 
+  test('embedded objects need no apiVersion/kind (volumeClaimTemplates), top-level objects do', () => {
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'nx-redis', namespace: 'nx-broker' },
+      spec: {
+        serviceName: 'nx-redis',
+        selector: { matchLabels: { app: 'redis' } },
+        template: { metadata: { labels: { app: 'redis' } }, spec: { containers: [{ name: 'redis', image: 'redis:7.2' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } }],
+      },
+    };
+    expect(problems(sts)).toEqual([]);
+    (sts.spec.volumeClaimTemplates[0] as any).kind = 'Pod';
+    expect(problems(sts)).toEqual(['StatefulSet nx-broker/nx-redis: spec.volumeClaimTemplates[0].kind = "Pod": must be "PersistentVolumeClaim"']);
+    const { kind: _kind, ...withoutKind } = sts;
+    expect(objectProblems(withoutKind as any).map((p) => `${p.path}: ${p.reason}`)).toEqual(['kind: required field is missing']);
+  });
+
   test('knows the kinds the other layers write', () => {
     const kinds: [string, string, boolean][] = [
       ['v1', 'Namespace', false],

@@ -162,10 +162,11 @@ export function coreSchemas(jsiiAssembly: string, k8sJs: string, apiResources: s
     }
     const gvk = type.name.endsWith('Props') ? gvks.get(type.name.slice(0, -'Props'.length)) : undefined;
     if (gvk) {
-      // The props of an API object class are its fields but apiVersion and kind, which the class writes.
+      // The props of an API object class are its fields but apiVersion and kind, which the class writes. They
+      // are optional here, because the same definition is embedded where the API leaves them out (a
+      // StatefulSet's volumeClaimTemplates); the validator requires them of a top-level object.
       properties.apiVersion = { const: gvk.apiVersion };
       properties.kind = { const: gvk.kind };
-      required.unshift('apiVersion', 'kind');
       const namespaced = scope.get(`${groupOf(gvk.apiVersion)}/${gvk.kind}`);
       if (namespaced !== undefined || !gvk.kind.endsWith('List')) {
         kinds[`${gvk.apiVersion}/${gvk.kind}`] = { namespaced: namespaced ?? true, schema: { $ref: `#/definitions/${type.name}` } };

@@ -41,7 +41,8 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
     ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
     ajv.addSchema({ $id: 'k8s', definitions: CORE.definitions });
   }
-  const schema = entry.source === 'core' ? { $ref: `k8s${(entry.schema as { $ref: string }).$ref}` } : entry.schema;
+  // A top-level object states its apiVersion and kind (optional in the shared definition, see schema-generation).
+  const schema = entry.source === 'core' ? { allOf: [{ $ref: `k8s${(entry.schema as { $ref: string }).$ref}` }], required: ['apiVersion', 'kind'] } : entry.schema;
   validate = ajv.compile(schema);
   compiled.set(key, validate);
   return validate;

@@ -19,6 +19,8 @@ export interface ObjectProblem {
  */
 export function objectProblems(object: KubeObject): ObjectProblem[] {
   const who = identify(object);
+  const missing = (['apiVersion', 'kind'] as const).filter((field) => typeof object[field] !== 'string' || object[field] === '');
+  if (missing.length > 0) return missing.map((field) => ({ object: who, path: field, value: undefined, reason: 'required field is missing' }));
   const entry = kindSchema(object.apiVersion, object.kind);
   if (!entry) {
     return [{ object: who, path: 'apiVersion', value: `${object.apiVersion}/${object.kind}`, reason: 'unknown kind: allowed are the Kubernetes 1.28 core kinds and the CRDs imported in cdk8s.yaml (npm run import, npm run schemas)' }];
