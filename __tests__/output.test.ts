@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ciFiles } from '../lib/ci/gitlab-ci';
 import { PLATFORM } from '../lib/platform';
 import { writeEnvironments, readTree } from '../lib/output/writer';
 import { synthesizePlatform } from '../lib/synth';
@@ -11,7 +12,7 @@ describe('dist/', () => {
   test('is exactly what a fresh synth of the committed release files writes', () => {
     const out = tempDir();
     const fresh = synthesizePlatform(PLATFORM, overrides(), RELEASE_DIR);
-    writeEnvironments(out, fresh.map((e) => ({ name: e.environment.name, files: e.files })));
+    writeEnvironments(out, [...fresh.map((e) => ({ name: e.environment.name, files: e.files })), ciFiles(PLATFORM)]);
     const expected = readTree(out);
     const actual = readTree(path.join(ROOT, 'dist'));
     const stale = [...actual.keys()].filter((f) => !expected.has(f));

@@ -15,6 +15,7 @@ import { DOCUMENTS } from './output/documents';
 import { Overrides, resolveRelease, selectEnvironments } from './platform/inputs';
 import { EnvironmentSpec, PlatformSpec, Release } from './platform/types';
 import { validatePlatform } from './platform/validate';
+import { assertValidManifests } from './validation/validate';
 
 /** One environment, synthesized in memory: its objects, and every file of `dist/<env>/` with its bytes. */
 export interface SynthesizedEnvironment {
@@ -46,6 +47,8 @@ export function synthesizeEnvironment(platform: PlatformSpec, environment: Envir
     files.set(`${layer.folder}/kustomization.yaml`, layerKustomization(layer.folder, layer.title, layerFiles));
   }
   assertUniquePaths(manifests);
+  // Schemas, names and labels of every object, before any file is rendered or written.
+  assertValidManifests(manifests);
   for (const manifest of manifests) files.set(manifest.path, renderManifest(manifest));
   files.set('kustomization.yaml', environmentKustomization(environment.name, LAYERS.map((l) => l.folder)));
 

@@ -93,7 +93,8 @@ export class NetworkChart extends LayerChart {
 
     for (const [direction, sides] of [['ingress', ingress], ['egress', egress]] as const) {
       for (const [id, side] of sides) {
-        const name = `allow-${direction}-${id}`;
+        // Group ids may be camelCase store parts (redisClusterCreate): names are DNS-1123, so kebab-case them.
+        const name = `allow-${direction}-${id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
         const rules = [...side.rules.values()].map((r) => ({ peers: peers(r.peer), ports: ports([...r.ports].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))) }));
         new k8s.KubeNetworkPolicy(this, `${direction}-${side.namespace}-${id}`, {
           metadata: { name, namespace: side.namespace, labels: commonLabels(name, 'network-policy'), annotations: { [ALLOWS_ANNOTATION]: side.reasons.join('; ') } },

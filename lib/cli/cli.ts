@@ -4,6 +4,7 @@ import { formatReleaseFile, releaseFile } from '../platform/inputs';
 import { PlatformSpec } from '../platform/types';
 import { writeEnvironments, writeFileAtomic } from '../output/writer';
 import { synthesizePlatform } from '../synth';
+import { ciFiles } from '../ci/gitlab-ci';
 import { parseArgs, USAGE } from './args';
 
 export interface CliIo {
@@ -23,10 +24,11 @@ export function runCli(platform: PlatformSpec, argv: readonly string[], env: Rea
       return 0;
     }
     const environments = synthesizePlatform(platform, options.overrides, options.releaseDir, options.envInput);
-    writeEnvironments(
-      options.outDir,
-      environments.map((e) => ({ name: e.environment.name, files: e.files })),
-    );
+    writeEnvironments(options.outDir, [
+      ...environments.map((e) => ({ name: e.environment.name, files: e.files })),
+      // The CI fragment depends on the catalogue only, so every run writes it.
+      ciFiles(platform),
+    ]);
     if (options.save) {
       for (const e of environments) writeFileAtomic(releaseFile(options.releaseDir, e.environment.name), formatReleaseFile(e.environment, e.release));
     }

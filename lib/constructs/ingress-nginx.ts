@@ -4,7 +4,8 @@ import { commonLabels, PART_OF } from '../platform/conventions';
 import { INGRESS_NGINX } from '../platform/edge';
 import { EnvironmentSpec } from '../platform/types';
 import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-defaults';
-import { edgeSpread } from './spread';
+import { DisruptionBudget } from './disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from './spread';
 
 export interface IngressNginxProps {
   readonly environment: EnvironmentSpec;
@@ -107,7 +108,8 @@ export class IngressNginx extends Construct {
             securityContext: restrictedPodSecurityContext(INGRESS_NGINX.uid, 82),
             // Lets nginx finish in-flight requests after the endpoint is removed (upstream's value).
             terminationGracePeriodSeconds: 300,
-            topologySpreadConstraints: edgeSpread(env, selector),
+            affinity: preferDistinctNodes(selector),
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector, { perRevision: true }) : undefined,
             containers: [
               {
                 name: 'controller',
@@ -160,10 +162,7 @@ export class IngressNginx extends Construct {
       },
     });
     if (props.replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata,
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector });
     }
   }
 }

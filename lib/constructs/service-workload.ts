@@ -14,6 +14,8 @@ import {
 } from '../platform/conventions';
 import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
 import { EnvironmentSpec, ServiceSpec } from '../platform/types';
+import { DisruptionBudget } from './disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from './spread';
 import {
   IMAGE_PULL_SECRETS,
   nodeSelector,
@@ -139,25 +141,8 @@ export class ServiceWorkload extends Construct {
             initContainers: props.initContainers && props.initContainers.length > 0 ? [...props.initContainers] : undefined,
             containers: [appContainer],
             volumes: [TMP_VOLUME],
-            topologySpreadConstraints: spread
-              ? [
-                  {
-                    maxSkew: 1,
-                    topologyKey: 'kubernetes.io/hostname',
-                    whenUnsatisfiable: 'DoNotSchedule',
-                    labelSelector: { matchLabels: selector },
-                    // Count only the current ReplicaSet's pods, so a rollout's surge pod is never blocked.
-                    matchLabelKeys: ['pod-template-hash'],
-                  },
-                  {
-                    maxSkew: 1,
-                    topologyKey: 'topology.kubernetes.io/zone',
-                    whenUnsatisfiable: 'ScheduleAnyway',
-                    labelSelector: { matchLabels: selector },
-                    matchLabelKeys: ['pod-template-hash'],
-                  },
-                ]
-              : undefined,
+            affinity: service.ha ? preferDistinctNodes(selector) : undefined,
+            topologySpreadConstraints: spread ? spreadAcrossNodes(selector, { perRevision: true }) : undefined,
           },
         },
       },
@@ -185,10 +170,7 @@ export class ServiceWorkload extends Construct {
       });
     }
     if (service.ha && env.autoscaling) {
-      this.pdb = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata,
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+      this.pdb = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
     }
   }
 }

@@ -4,7 +4,8 @@ import { commonLabels, PART_OF } from '../platform/conventions';
 import { TRAEFIK } from '../platform/edge';
 import { EnvironmentSpec } from '../platform/types';
 import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-defaults';
-import { edgeSpread } from './spread';
+import { DisruptionBudget } from './disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from './spread';
 
 export interface TraefikGatewayProps {
   readonly environment: EnvironmentSpec;
@@ -73,7 +74,8 @@ export class TraefikGateway extends Construct {
             nodeSelector: nodeSelector(env),
             securityContext: restrictedPodSecurityContext(TRAEFIK.uid, TRAEFIK.uid),
             terminationGracePeriodSeconds: 60,
-            topologySpreadConstraints: edgeSpread(env, selector),
+            affinity: preferDistinctNodes(selector),
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector, { perRevision: true }) : undefined,
             containers: [
               {
                 name: 'traefik',
@@ -126,10 +128,7 @@ export class TraefikGateway extends Construct {
       },
     });
     if (props.replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata,
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector });
     }
   }
 }

@@ -1,4 +1,5 @@
 import { EnvironmentContext } from '../charts/layer-chart';
+import { overviewDocument } from './overview';
 import { postDeployCheckDocument } from './post-deploy-checks';
 import { GeneratedFile, ManifestFile } from './render';
 import { secretsInventoryDocument } from './secrets-inventory';
@@ -12,7 +13,4 @@ export interface DocumentContext extends EnvironmentContext {
 export type DocumentGenerator = (context: DocumentContext) => GeneratedFile[];
 
 /** Generators run for every environment, after its objects are synthesized. */
-export const DOCUMENTS: readonly DocumentGenerator[] = [
-  secretsInventoryDocument,
-  postDeployCheckDocument,
-];
+export const DOCUMENTS: readonly DocumentGenerator[] = [overviewDocument, secretsInventoryDocument, postDeployCheckDocument];

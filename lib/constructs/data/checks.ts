@@ -84,13 +84,3 @@ export function crdResources<Q>(spec: ResourceSpec, fromString: (value: string) 
   };
 }
 
-/**
- * Topology spread of a data store's pods: one per node where the environment spreads (hard, so two replicas
- * of the same data never share a node), and balanced across zones where the cluster has them (soft).
- */
-export function spreadConstraints(selector: Record<string, string>): k8s.TopologySpreadConstraint[] {
-  return [
-    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-  ];
-}

@@ -16,7 +16,8 @@ import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
-import { assertInteger, assertOdd, assertResources, assertStorageSize, crdResources, spreadConstraints, subject } from './checks';
+import { assertInteger, assertOdd, assertResources, assertStorageSize, crdResources, subject } from './checks';
+import { spreadAcrossNodes } from '../spread';
 
 export interface KafkaClusterProps {
   readonly environment: EnvironmentSpec;
@@ -104,7 +105,7 @@ export class KafkaCluster extends Construct {
             },
           },
         },
-        topologySpreadConstraints: env.spreadAcrossNodes ? spreadConstraints({ 'strimzi.io/cluster': cluster, ...part }) : undefined,
+        topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes({ 'strimzi.io/cluster': cluster, ...part }) : undefined,
         // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
         securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
       },

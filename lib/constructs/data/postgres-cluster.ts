@@ -22,7 +22,9 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector } from '../pod-defaults';
-import { assertInteger, assertResources, assertStorageSize, crdResources, spreadConstraints, subject } from './checks';
+import { assertInteger, assertResources, assertStorageSize, crdResources, subject } from './checks';
+import { DisruptionBudget } from '../disruption-budget';
+import { spreadAcrossNodes } from '../spread';
 
 /** The Barman Cloud CNPG-I plugin, as it registers itself with the operator. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
@@ -220,7 +222,7 @@ export class PostgresCluster extends Construct {
           spec: {
             priorityClassName: PRIORITY_CLASSES.data.name,
             nodeSelector: nodeSelector(env),
-            topologySpreadConstraints: env.spreadAcrossNodes ? spreadConstraints({ ...poolerSelector }) : undefined,
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(poolerSelector) : undefined,
             containers: [
               {
                 name: 'pgbouncer',
@@ -242,10 +244,7 @@ export class PostgresCluster extends Construct {
 
     // CNPG writes PDBs for the instances but none for PgBouncer.
     if (sizing.poolerInstances > 1) {
-      this.poolerBudget = new k8s.KubePodDisruptionBudget(this, 'PoolerDisruptionBudget', {
-        metadata: { name: DATA_NAMES.postgresPooler, namespace, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...poolerSelector } } },
-      });
+      this.poolerBudget = new DisruptionBudget(this, 'PoolerDisruptionBudget', { metadata: { name: DATA_NAMES.postgresPooler, namespace, labels }, selector: poolerSelector }).resource;
     }
 
     if (this.logicalReplication) {

@@ -8,7 +8,9 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
-import { assertInteger, assertResources, assertStorageSize, kubeResources, spreadConstraints, subject } from './checks';
+import { assertInteger, assertResources, assertStorageSize, kubeResources, subject } from './checks';
+import { DisruptionBudget } from '../disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
 export interface RedisClusterProps {
   readonly environment: EnvironmentSpec;
@@ -172,7 +174,8 @@ export class RedisCluster extends Construct {
               // Holds the generated config with the password: memory-backed, never on disk.
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
             ],
-            topologySpreadConstraints: env.spreadAcrossNodes ? spreadConstraints(selector) : undefined,
+            affinity: preferDistinctNodes(selector),
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector) : undefined,
           },
         },
         volumeClaimTemplates: [
@@ -188,10 +191,7 @@ export class RedisCluster extends Construct {
       },
     });
 
-    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-      metadata,
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-    });
+    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
 
     const jobSelector = { ...STORE_PARTS.redisClusterCreate.selector };
     const jobName = `${name}-cluster-create`;

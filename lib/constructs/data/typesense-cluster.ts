@@ -6,7 +6,9 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from '../pod-defaults';
-import { assertInteger, assertOdd, assertResources, assertStorageSize, kubeResources, spreadConstraints, subject } from './checks';
+import { assertInteger, assertOdd, assertResources, assertStorageSize, kubeResources, subject } from './checks';
+import { DisruptionBudget } from '../disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
 export interface TypesenseClusterProps {
   readonly environment: EnvironmentSpec;
@@ -126,7 +128,8 @@ export class TypesenseCluster extends Construct {
               },
             ],
             volumes: [{ name: 'nodes', configMap: { name: `${name}-nodes`, defaultMode: 0o444 } }, TMP_VOLUME],
-            topologySpreadConstraints: env.spreadAcrossNodes ? spreadConstraints(selector) : undefined,
+            affinity: preferDistinctNodes(selector),
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector) : undefined,
           },
         },
         volumeClaimTemplates: [
@@ -142,9 +145,6 @@ export class TypesenseCluster extends Construct {
       },
     });
 
-    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-      metadata,
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-    });
+    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
   }
 }

@@ -1,0 +1,56 @@
+import { parse } from 'yaml';
+import { ciFiles } from '../lib/ci/gitlab-ci';
+import { PLATFORM } from '../lib/platform';
+import { PlatformSpec } from '../lib/platform/types';
+import { synthesizePlatform } from '../lib/synth';
+import { FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
+
+/** Every output file, `<env>/<path>` → content, including the CI fragment. */
+function tree(platform: PlatformSpec = PLATFORM, tags: { service: string; value: string }[] = []): Map<string, string> {
+  const result = new Map<string, string>();
+  const envs = synthesizePlatform(platform, overrides({ tag: { value: FIXTURE_TAG, input: 'test' }, tags: tags.map((t) => ({ ...t, input: 'test' })) }), RELEASE_DIR);
+  for (const e of envs) for (const [file, content] of e.files) result.set(`${e.environment.name}/${file}`, content);
+  for (const [file, content] of ciFiles(platform).files) result.set(`ci/${file}`, content);
+  return result;
+}
+
+/** A manifest file: `<env>/<layer>/<namespace>/<name>.<kind>.yaml`; kustomization files and documents are not. */
+const isManifest = (file: string) => file.split('/').length === 4 && file.endsWith('.yaml') && !file.endsWith('/kustomization.yaml');
+const owner = (content: string) => (parse(content) as any)?.metadata?.labels?.['app.kubernetes.io/name'];
+
+function changes(a: Map<string, string>, b: Map<string, string>) {
+  const files = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return files
+    .filter((f) => a.get(f) !== b.get(f))
+    .map((f) => ({ file: f, owners: isManifest(f) ? [a.get(f), b.get(f)].filter((c): c is string => c !== undefined).map(owner) : [] }));
+}
+
+describe('determinism and locality', () => {
+  const before = tree();
+
+  test('two synths are byte-identical, documents and the CI fragment included', () => {
+    expect([...tree()]).toEqual([...before]);
+  });
+
+  test.each(PLATFORM.services.map((s) => s.name))("changing %s's tag changes only that service's files (and lists and overviews)", (service) => {
+    const after = tree(PLATFORM, [{ service, value: 'f00dfee' }]);
+    const changed = changes(before, after);
+    expect(changed.filter((c) => isManifest(c.file)).length).toBeGreaterThan(0);
+    const foreign = changed.filter((c) => (isManifest(c.file) ? c.owners.some((o) => o !== service) : !(c.file.endsWith('/kustomization.yaml') || c.file.endsWith('.md'))));
+    expect(foreign).toEqual([]);
+    // Files may be renamed for that service (a migration Job named after the tag), never for another.
+    const added = [...after.keys()].filter((f) => !before.has(f));
+    const removed = [...before.keys()].filter((f) => !after.has(f));
+    expect([...added.map((f) => owner(after.get(f)!)), ...removed.map((f) => owner(before.get(f)!))].filter((o) => o !== service)).toEqual([]);
+  });
+
+  test('adding a service adds its files and touches no unrelated file but kustomization lists, overviews and the CI fragment', () => {
+    const after = tree({ ...PLATFORM, services: [...PLATFORM.services, { name: 'loyalty', tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: 8 } }] });
+    const added = [...after.keys()].filter((f) => !before.has(f));
+    expect(added.length).toBeGreaterThanOrEqual(2 * 4);
+    expect(added.filter((f) => !isManifest(f) || owner(after.get(f)!) !== 'loyalty')).toEqual([]);
+    expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
+    const touched = changes(before, after).filter((c) => before.has(c.file)).map((c) => c.file);
+    expect(touched.filter((f) => !(f.endsWith('/kustomization.yaml') || f.endsWith('/README.md') || f.startsWith('ci/')))).toEqual([]);
+  });
+});

@@ -1,0 +1,72 @@
+import { overviewDocument } from '../lib/output/overview';
+import { ManifestFile } from '../lib/output/render';
+import { PLATFORM } from '../lib/platform';
+import { env } from './helpers';
+
+const readme = (name: 'staging' | 'production') => env(name).files.get('README.md')!;
+
+describe('dist/<env>/README.md overview', () => {
+  test('lists every service with image, replicas or HPA range, resources and dependencies', () => {
+    const production = readme('production');
+    expect(production).toContain('| identity | nx-backend | `bcr.bana.com.vn/nx-identity:abc1234` | 3–6 (HPA) | 100m / 256Mi | 1 / 512Mi | postgres, redis, kafka | – |');
+    expect(production).toContain('| ledger | nx-backend | `bcr.bana.com.vn/nx-ledger:abc1234` | 1 | 100m / 256Mi | 1 / 512Mi | waits for identity, postgres, kafka | – |');
+    expect(readme('staging')).toContain('| sale | nx-backend | `bcr.bana.com.vn/nx-sale:abc1234` | 2 | ');
+    for (const service of ['client', 'bo', 'wiki', 'sale-renderer']) expect(production).toContain(`| ${service} | nx-app | \`bcr.bana.com.vn/nx-${service}:abc1234\``);
+  });
+
+  test('has the layer order, the migration order and both Mermaid diagrams', () => {
+    const text = readme('staging');
+    expect(text).toContain('| 1 | `06-apps` | Application services (backend + frontend) |');
+    const migrations = text.split('## Migrations, in order\n\n')[1].split('\n\n')[0].split('\n');
+    expect(migrations.map((l) => l.split(' (')[0])).toEqual(['1. identity', '2. commerce', '3. sale', '4. finance', '5. inventory', '6. pricing', '7. payment']);
+    expect(text).toContain('```mermaid\nflowchart TD\n');
+    expect(text).toContain('  migrate_identity --> migrate_sale\n');
+    expect(text).toContain('  svc_identity --> svc_commerce\n');
+    expect(text).not.toContain('svc_identity --> svc_client');
+    expect(text).toContain('No NetworkPolicy in this environment');
+  });
+
+  const context = (extra: object[]) => {
+    const base = env('production');
+    const manifests: ManifestFile[] = [
+      ...base.manifests,
+      ...extra.map((object: any) => ({ path: `x/${object.metadata.name}.yaml`, folder: 'x', object })),
+    ];
+    return overviewDocument({ platform: PLATFORM, environment: base.environment, release: base.release, manifests })[0].content;
+  };
+
+  test('draws allowed network paths from NetworkPolicies: ingress solid, egress dashed, with ports', () => {
+    const text = context([
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'nx-identity-ingress', namespace: 'nx-backend' },
+        spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'identity' } },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'backend' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nx-internal' } } }], ports: [{ port: 3000 }] }],
+          egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 5432 }] }],
+        },
+      },
+    ]);
+    const network = text.split('## Allowed network paths')[1];
+    expect(network).toContain('peer_nx_backend__nx_identity["nx-backend: nx-identity"]');
+    expect(network).toContain('-->|"3000"| peer_nx_backend__nx_identity');
+    expect(network).toContain('peer_namespace_nx_internal -->|"3000"| peer_nx_backend__nx_identity');
+    expect(network).toContain('peer_nx_backend__nx_identity -.->|"5432"| cidr_10_0_0_0_8');
+    expect(network).toMatch(/nx-backend: nx-commerce, nx-finance, nx-identity, .*nx-signal/);
+  });
+
+  test('shows public routes of Ingresses and Traefik IngressRoutes, migration Jobs, and other workloads', () => {
+    const text = context([
+      { apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'api', namespace: 'nx-backend' }, spec: { routes: [{ match: 'Host(`api.bana.com.vn`) && PathPrefix(`/v1/api/sale`)', services: [{ name: 'nx-sale', port: 3000 }] }] } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'nx-app' }, spec: { rules: [{ host: 'bo.bana.com.vn', http: { paths: [{ path: '/', backend: { service: { name: 'nx-bo' } } }] } }] } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'nx-identity-migrate-abc1234', namespace: 'nx-backend', labels: { 'app.kubernetes.io/name': 'identity', 'app.kubernetes.io/component': 'migration' } }, spec: { template: { spec: { containers: [{ name: 'migrate', image: 'img:1' }] } } } },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'nx-redis', namespace: 'nx-broker' }, spec: { replicas: 6, template: { spec: { containers: [{ name: 'redis', image: 'redis:7.2' }] } } } },
+    ]);
+    expect(text).toContain(' | `` Host(`api.bana.com.vn`) && PathPrefix(`/v1/api/sale`) `` |\n');
+    expect(text).toMatch(/\| bo \| .* \| `bo.bana.com.vn\/` \|\n/);
+    expect(text).toContain('1. identity (service identity): `job/nx-identity-migrate-abc1234`');
+    expect(text).toContain('| StatefulSet | nx-broker | nx-redis | 6 | `redis:7.2` |');
+  });
+});

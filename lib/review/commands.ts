@@ -1,0 +1,144 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { ciFiles } from '../ci/gitlab-ci';
+import { parseArgs } from '../cli/args';
+import { CliIo } from '../cli/cli';
+import { KubeObject } from '../output/render';
+import { readTree, writeEnvironments } from '../output/writer';
+import { InputError } from '../platform/errors';
+import { PlatformSpec } from '../platform/types';
+import { synthesizePlatform } from '../synth';
+import { formatFinding, gate, policyFindings } from '../validation/policy';
+import { POLICY_ALLOW_LIST } from '../validation/policy-allowlist';
+import { formatProblem, ManifestError, objectProblems } from '../validation/validate';
+import { diffTrees, isEmpty, renderMarkdown, renderText } from './object-diff';
+
+/** Flags of a review command, taken out before the synthesizer's own flags are parsed. */
+function takeFlags(argv: readonly string[], booleans: readonly string[]): { flags: Set<string>; dist: string; rest: string[] } {
+  const flags = new Set<string>();
+  let dist = 'dist';
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (booleans.includes(arg)) flags.add(arg);
+    else if (arg === '--dist') {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new InputError('--dist', null, 'allowed: --dist followed by a folder');
+      dist = next;
+      i++;
+    } else if (arg.startsWith('--dist=')) dist = arg.slice('--dist='.length);
+    else rest.push(arg);
+  }
+  return { flags, dist, rest };
+}
+
+function run(io: CliIo, body: () => number): number {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      for (const line of error.problems) io.stderr(`error: ${line}`);
+      return 2;
+    }
+    if (error instanceof InputError) {
+      io.stderr(`error: ${error.message}`);
+      return 2;
+    }
+    io.stderr(`error: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    return 1;
+  }
+}
+
+export const DIFF_USAGE = `Usage: npm run diff -- [--check] [--markdown] [--dist <dir>] [synth options: --env, --tag, --registry, --release-dir]
+
+Synthesizes into a temporary folder (writing nothing else) and compares it with <dir> (default dist/) object by
+object: added, removed and changed objects, with the changed fields as paths and old → new values.
+  --check      exit 1 when anything differs (CI: dist/ is stale)
+  --markdown   Markdown for a merge-request comment`;
+
+/** `npm run diff`. Exit status: 0 no difference (or not --check), 1 differences with --check, 2 bad input. */
+export function runDiff(platform: PlatformSpec, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): number {
+  return run(io, () => {
+    const { flags, dist, rest } = takeFlags(argv, ['--check', '--markdown']);
+    const options = parseArgs(rest, env);
+    if (options.help) {
+      io.stdout(DIFF_USAGE);
+      return 0;
+    }
+    if (options.save) throw new InputError('--save', true, 'allowed: nothing that writes; npm run diff only compares (use npm run synth -- --save)');
+    const environments = synthesizePlatform(platform, options.overrides, options.releaseDir, options.envInput);
+    const folders = [...environments.map((e) => ({ name: e.environment.name, files: e.files })), ciFiles(platform)];
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-diff-'));
+    try {
+      writeEnvironments(scratch, folders);
+      const fresh = readTree(scratch);
+      const names = new Set(folders.map((f) => f.name));
+      const committed = new Map([...readTree(dist)].filter(([file]) => names.has(file.split('/')[0])));
+      const diff = diffTrees(committed, fresh);
+      io.stdout((flags.has('--markdown') ? renderMarkdown(diff) : renderText(diff)).trimEnd());
+      return flags.has('--check') && !isEmpty(diff) ? 1 : 0;
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+}
+
+export const VALIDATE_USAGE = `Usage: npm run validate -- [--dist <dir>] [synth options: --env, --tag, --registry, --release-dir]
+
+1. Synthesizes in memory and validates every object (schemas, names, labels), listing every problem.
+2. Validates every object file of <dir> (default dist/) the same way: what CI and GitOps would apply.
+3. Runs the policy gate (PSS restricted, kube-linter default checks, lib/validation/policy-allowlist.ts) on it.`;
+
+/** The Kubernetes objects of each environment folder of a tree (`<env>/<layer>/<ns>/<file>.yaml`). */
+export function objectsOfTree(tree: ReadonlyMap<string, string>): Map<string, { file: string; object: KubeObject }[]> {
+  const result = new Map<string, { file: string; object: KubeObject }[]>();
+  for (const [file, content] of tree) {
+    if (!file.endsWith('.yaml') || file.endsWith('kustomization.yaml')) continue;
+    const env = file.split('/')[0];
+    for (const doc of parseAllDocuments(content)) {
+      const object = doc.toJS() as KubeObject | null;
+      if (!object || typeof object !== 'object' || !('kind' in object)) continue;
+      if (!result.has(env)) result.set(env, []);
+      result.get(env)!.push({ file, object });
+    }
+  }
+  return result;
+}
+
+/** `npm run validate`. Exit status: 0 all valid and no unexplained finding, 1 otherwise, 2 bad input. */
+export function runValidate(platform: PlatformSpec, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): number {
+  return run(io, () => {
+    const { dist, rest } = takeFlags(argv, []);
+    const options = parseArgs(rest, env);
+    if (options.help) {
+      io.stdout(VALIDATE_USAGE);
+      return 0;
+    }
+    const environments = synthesizePlatform(platform, options.overrides, options.releaseDir, options.envInput);
+    io.stdout(`synth: ${environments.map((e) => `${e.environment.name} ${e.manifests.length} objects`).join(', ')}: valid`);
+    const names = new Set<string>(environments.map((e) => e.environment.name));
+    const tree = new Map([...readTree(dist)].filter(([file]) => names.has(file.split('/')[0])));
+    let failures = 0;
+    const findings = [];
+    for (const [name, entries] of objectsOfTree(tree)) {
+      const problems = entries.flatMap(({ file, object }) => objectProblems(object).map((p) => formatProblem(p, file)));
+      for (const line of problems) io.stderr(`error: ${line}`);
+      failures += problems.length;
+      const found = policyFindings(entries.map((e) => e.object));
+      findings.push(...found);
+      io.stdout(`${dist}/${name}: ${entries.length} objects, ${problems.length} invalid, ${found.length} policy findings`);
+    }
+    const { unexplained, unused } = gate(findings, POLICY_ALLOW_LIST);
+    for (const f of unexplained) io.stderr(`policy: ${formatFinding(f)}`);
+    // With --env, an entry may be for the environment left out: only a full run can call it unused.
+    if (names.size === platform.environments.length) {
+      for (const a of unused) io.stderr(`policy: allow-list entry matches nothing, remove it: ${a.check} ${a.object}${a.container ? ` container ${a.container}` : ''}`);
+      failures += unused.length;
+    }
+    failures += unexplained.length;
+    io.stdout(failures === 0 ? 'validate: ok' : `validate: ${failures} problem${failures === 1 ? '' : 's'}`);
+    return failures === 0 ? 0 : 1;
+  });
+}

@@ -1,0 +1,161 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import core from './schemas/kubernetes-1.28.json';
+import crds from './schemas/crds.json';
+import { appendIndex, appendKey } from './paths';
+import { KindSchema, QUANTITY_PATTERN, SchemaBundle } from './schema-generation';
+
+/** A field of an object that breaks its schema: where (dotted path, `[i]` for list items), the value, why. */
+export interface SchemaProblem {
+  readonly path: string;
+  readonly value: unknown;
+  readonly reason: string;
+}
+
+const CORE = core as unknown as SchemaBundle;
+const CRDS = crds as unknown as SchemaBundle;
+
+/** The schema of `apiVersion/kind`: a Kubernetes 1.28 core kind, else a CRD imported in cdk8s.yaml. */
+export function kindSchema(apiVersion: string, kind: string): (KindSchema & { source: 'core' | 'crd' }) | undefined {
+  const key = `${apiVersion}/${kind}`;
+  if (CORE.kinds[key]) return { ...CORE.kinds[key], source: 'core' };
+  if (CRDS.kinds[key]) return { ...CRDS.kinds[key], source: 'crd' };
+  return undefined;
+}
+
+export function knownKinds(): string[] {
+  return [...Object.keys(CORE.kinds), ...Object.keys(CRDS.kinds)];
+}
+
+let ajv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+/** Compiled lazily per kind: a synth compiles only the kinds it writes (the CNPG Cluster schema alone is large). */
+function validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const key = `${apiVersion}/${kind}`;
+  let validate = compiled.get(key);
+  if (validate) return validate;
+  const entry = kindSchema(apiVersion, kind);
+  if (!entry) return undefined;
+  if (!ajv) {
+    // Formats are not checked (see schema-generation.ts); everything else of the schemas is.
+    ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
+    ajv.addSchema({ $id: 'k8s', definitions: CORE.definitions });
+  }
+  // A top-level object states its apiVersion and kind (optional in the shared definition, see schema-generation).
+  const schema = entry.source === 'core' ? { allOf: [{ $ref: `k8s${(entry.schema as { $ref: string }).$ref}` }], required: ['apiVersion', 'kind'] } : entry.schema;
+  validate = ajv.compile(schema);
+  compiled.set(key, validate);
+  return validate;
+}
+
+/** `/spec/containers/0/name` → `spec.containers[0].name`. */
+export function formatPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const segment of segments) {
+    out = typeof segment === 'number' || /^\d+$/.test(String(segment)) ? appendIndex(out, segment) : appendKey(out, segment);
+  }
+  return out;
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(root: unknown, segments: readonly string[]): unknown {
+  let current: any = root;
+  for (const segment of segments) current = current?.[segment];
+  return current;
+}
+
+/** The schema keys of the object at that point, for "did you mean". */
+function allowedKeys(error: ErrorObject): string[] {
+  const parent = (error.parentSchema ?? {}) as { properties?: Record<string, unknown> };
+  return Object.keys(parent.properties ?? {});
+}
+
+/** Closest allowed name by edit distance, when close enough to be a typo. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+function describe(error: ErrorObject, object: unknown): SchemaProblem {
+  const segments = pointerSegments(error.instancePath);
+  const params = error.params as Record<string, any>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty);
+      const allowed = allowedKeys(error);
+      const hint = closest(field, allowed);
+      return {
+        path: formatPath([...segments, field]),
+        value: valueAt(object, [...segments, field]),
+        reason: `unknown field${hint ? ` (did you mean '${hint}'?)` : allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ' (this object takes no fields)'}`,
+      };
+    }
+    case 'required':
+      return { path: formatPath([...segments, String(params.missingProperty)]), value: undefined, reason: 'required field is missing' };
+    case 'const':
+      return { path: formatPath(segments), value: valueAt(object, segments), reason: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'enum':
+      return { path: formatPath(segments), value: valueAt(object, segments), reason: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'anyOf':
+    case 'oneOf': {
+      if (((error.schema as any[]) ?? []).some((b) => b.pattern === QUANTITY_PATTERN)) {
+        return { path: formatPath(segments), value: valueAt(object, segments), reason: 'must be a Kubernetes quantity (e.g. 250m, 1, 512Mi, 2Gi)' };
+      }
+      const branches = ((error.schema as any[]) ?? []).map((b) => b.type ?? (b.required ? `an object with ${b.required.join(', ')}` : 'a value of another shape'));
+      return { path: formatPath(segments), value: valueAt(object, segments), reason: `must match ${error.keyword === 'oneOf' ? 'exactly one' : 'one'} of: ${branches.join(' | ')}` };
+    }
+    default:
+      return { path: formatPath(segments), value: valueAt(object, segments), reason: error.message ?? error.keyword };
+  }
+}
+
+/**
+ * Every schema violation of one object. Errors inside the branches of an anyOf/oneOf are folded into the
+ * anyOf's own error, so an int-or-string gets one line, not three.
+ */
+export function schemaProblems(object: { apiVersion?: unknown; kind?: unknown }): SchemaProblem[] | undefined {
+  if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
+    return [{ path: typeof object.apiVersion !== 'string' ? 'apiVersion' : 'kind', value: undefined, reason: 'required field is missing' }];
+  }
+  const validate = validatorFor(object.apiVersion, object.kind);
+  if (!validate) return undefined;
+  if (validate(object)) return [];
+  const errors = validate.errors ?? [];
+  const folded = errors.filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf' ? true : !errors.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && e.instancePath.startsWith(o.instancePath) && e.schemaPath.startsWith(`${o.schemaPath}/`))));
+  const seen = new Set<string>();
+  const problems: SchemaProblem[] = [];
+  for (const error of folded) {
+    const problem = describe(error, object);
+    const key = `${problem.path}\0${problem.reason}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(problem);
+    }
+  }
+  return problems;
+}
