@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { LAYERS } from './charts/layers';
 import { EnvironmentContext } from './charts/layer-chart';
+import { annotateLayer, rankLayers } from './charts/ordering';
 import {
   assertUniquePaths,
   environmentKustomization,
@@ -33,6 +34,7 @@ export function synthesizeEnvironment(platform: PlatformSpec, environment: Envir
   const context: EnvironmentContext = { platform, environment, release };
   const app = new App({ outdir: '.cdk8s.out' });
   const charts = LAYERS.map((layer) => ({ layer, chart: layer.build(app, layer.folder, context) }));
+  rankLayers(LAYERS).forEach((rank, i) => annotateLayer(charts[i].chart, rank));
 
   const manifests: ManifestFile[] = [];
   const files = new Map<string, string>();

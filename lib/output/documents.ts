@@ -1,4 +1,6 @@
 import { EnvironmentContext } from '../charts/layer-chart';
+import { applyPlanDocument } from './apply-plan';
+import { argoDocuments, fluxDocuments } from './gitops';
 import { GeneratedFile, ManifestFile } from './render';
 
 /** What a document generator sees: the environment and every object synthesized for it. */
@@ -10,4 +12,8 @@ export interface DocumentContext extends EnvironmentContext {
 export type DocumentGenerator = (context: DocumentContext) => GeneratedFile[];
 
 /** Generators run for every environment, after its objects are synthesized. */
-export const DOCUMENTS: readonly DocumentGenerator[] = [];
+export const DOCUMENTS: readonly DocumentGenerator[] = [
+  applyPlanDocument,
+  fluxDocuments,
+  argoDocuments,
+];
