@@ -14,8 +14,8 @@ const deployment = (image: string, replicas = 2) => ({
 
 describe('object-level diff', () => {
   test('matches objects by apiVersion/kind/namespace/name and lists changed fields as paths, list items by name', () => {
-    const before = new Map([['staging/06-apps/nx-backend/nx-sale.deployment.yaml', yaml(deployment('sale:a'))]]);
-    const after = new Map([['staging/06-apps/nx-backend/nx-sale.deployment.yaml', yaml(deployment('sale:b', 3))]]);
+    const before = new Map([['staging/06-5-services/nx-backend/nx-sale.deployment.yaml', yaml(deployment('sale:a'))]]);
+    const after = new Map([['staging/06-5-services/nx-backend/nx-sale.deployment.yaml', yaml(deployment('sale:b', 3))]]);
     const diff = diffTrees(before, after);
     expect(diff.files).toEqual([]);
     expect(diff.objects).toEqual([
@@ -24,7 +24,7 @@ describe('object-level diff', () => {
         environment: 'staging',
         object: 'Deployment nx-backend/nx-sale',
         apiVersion: 'apps/v1',
-        file: 'staging/06-apps/nx-backend/nx-sale.deployment.yaml',
+        file: 'staging/06-5-services/nx-backend/nx-sale.deployment.yaml',
         fields: [
           { path: 'spec.replicas', before: 2, after: 3 },
           { path: 'spec.template.spec.containers[name=sale].image', before: 'sale:a', after: 'sale:b' },
@@ -35,10 +35,10 @@ describe('object-level diff', () => {
   });
 
   test('an object that moves to another file is one change with its old and new file, not a remove and an add', () => {
-    const before = new Map([['staging/06-apps/nx-backend/nx-sale.deployment.yaml', yaml(deployment('a'))]]);
+    const before = new Map([['staging/06-5-services/nx-backend/nx-sale.deployment.yaml', yaml(deployment('a'))]]);
     const after = new Map([['staging/05-other/nx-backend/nx-sale.deployment.yaml', yaml(deployment('a'))]]);
     const diff = diffTrees(before, after);
-    expect(diff.objects.map((o) => [o.change, o.fields])).toEqual([['changed', [{ path: '(file)', before: 'staging/06-apps/nx-backend/nx-sale.deployment.yaml', after: 'staging/05-other/nx-backend/nx-sale.deployment.yaml' }]]]);
+    expect(diff.objects.map((o) => [o.change, o.fields])).toEqual([['changed', [{ path: '(file)', before: 'staging/06-5-services/nx-backend/nx-sale.deployment.yaml', after: 'staging/05-other/nx-backend/nx-sale.deployment.yaml' }]]]);
   });
 
   test('added and removed objects, and other files (kustomization lists, documents)', () => {
@@ -100,7 +100,7 @@ describe('npm run diff', () => {
     const { status, out } = run(['--markdown', '--env', 'staging', '--tag', 'bo=9e8d7c6']);
     expect(status).toBe(0);
     expect(out).toMatch(/^### Manifest diff\n/);
-    expect(out).toContain('| changed | `Deployment nx-app/nx-bo` | apps/v1 | `staging/06-apps/nx-app/nx-bo.deployment.yaml` |');
+    expect(out).toContain('| changed | `Deployment nx-app/nx-bo` | apps/v1 | `staging/06-5-services/nx-app/nx-bo.deployment.yaml` |');
     expect(out).toContain('<details><summary>Deployment nx-app/nx-bo:');
   });
 

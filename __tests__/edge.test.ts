@@ -48,7 +48,12 @@ describe('Velero schedules (operations page, "Backup Lên lịch")', () => {
 describe('Portainer Ingress (operations page, production)', () => {
   test('production: exactly the page\'s Ingress, plus the HTTPS backend annotation', () => {
     const i = find(env('production'), 'Ingress', 'portainer-ingress', 'portainer');
-    expect(i.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' });
+    // The page's annotation, the HTTPS backend ingress-nginx needs, and the layer's Argo CD sync wave.
+    expect(i.metadata.annotations).toEqual({
+      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+      'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+      'argocd.argoproj.io/sync-wave': '70',
+    });
     expect(i.spec).toEqual({
       ingressClassName: 'nginx',
       tls: [{ hosts: ['portainer.bana.com.vn'], secretName: 'portainer-tls' }],

@@ -50,7 +50,7 @@ describe('bad inputs stop the run with one line and leave dist/ untouched', () =
   test('staging accepts latest (only production refuses it)', () => {
     const r = run(['--env', 'staging', '--tag', 'latest']);
     expect(r.status).toBe(0);
-    expect(r.after.get('staging/06-apps/nx-backend/nx-sale.deployment.yaml')).toContain('image: bcr.bana.com.vn/nx-sale:latest');
+    expect(r.after.get('staging/06-5-services/nx-backend/nx-sale.deployment.yaml')).toContain('image: bcr.bana.com.vn/nx-sale:latest');
   });
 
   test('fails when a per-service tag names an unknown service', () => {
@@ -146,8 +146,10 @@ describe('good inputs', () => {
     expect(r.status).toBe(0);
     const changed = [...r.after.keys()].filter((f) => r.after.get(f) !== r.before.get(f));
     expect(changed.length).toBeGreaterThan(0);
-    expect(changed.every((f) => /nx-sale[.-]/.test(f) || f.endsWith('kustomization.yaml'))).toBe(true);
-    expect(r.after.get('production/06-apps/nx-backend/nx-sale.deployment.yaml')).toContain('nx-sale:feed123');
+    // sale's own files, the file lists, and the generated documents at the environment's root.
+    const foreign = changed.filter((f) => !(/nx-sale[.-]/.test(f) || f.endsWith('kustomization.yaml') || /^(staging|production)\/[^/]+\.(md|sh)$/.test(f)));
+    expect(foreign).toEqual([]);
+    expect(r.after.get('production/06-5-services/nx-backend/nx-sale.deployment.yaml')).toContain('nx-sale:feed123');
   });
 
   test('--env writes one environment and leaves the other folder alone', () => {
@@ -177,7 +179,7 @@ describe('good inputs', () => {
   test('NX_REGISTRY sets the registry of every image', () => {
     const r = run(['--env', 'staging'], { NX_REGISTRY: 'registry.example.com:5000/bana' });
     expect(r.status).toBe(0);
-    expect(r.after.get('staging/06-apps/nx-app/nx-bo.deployment.yaml')).toContain('image: registry.example.com:5000/bana/nx-bo:');
+    expect(r.after.get('staging/06-5-services/nx-app/nx-bo.deployment.yaml')).toContain('image: registry.example.com:5000/bana/nx-bo:');
   });
 });
 

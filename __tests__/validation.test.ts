@@ -220,7 +220,7 @@ describe('synthesis refuses invalid objects before writing anything', () => {
     const status = runCli(broken, ['--out', out, '--release-dir', RELEASE_DIR], {}, { stdout: () => undefined, stderr: (l) => stderr.push(l) });
     expect(status).toBe(2);
     expect(stderr).toEqual([
-      'error: Deployment nx-backend/nx-ledger (06-apps/nx-backend/nx-ledger.deployment.yaml): spec.template.spec.containers[0].resources.limits.cpu: "one core" is not valid; must be a Kubernetes quantity (e.g. 250m, 1, 512Mi, 2Gi)',
+      'error: Deployment nx-backend/nx-ledger (06-5-services/nx-backend/nx-ledger.deployment.yaml): spec.template.spec.containers[0].resources.limits.cpu: "one core" is not valid; must be a Kubernetes quantity (e.g. 250m, 1, 512Mi, 2Gi)',
     ]);
     expect([...readTree(out).keys()]).toEqual(['staging/marker']);
   });

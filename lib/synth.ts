@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
-import { LAYERS } from './charts/layers';
+import { LayerDefinition, LAYERS } from './charts/layers';
 import { EnvironmentContext } from './charts/layer-chart';
+import { annotateLayer, rankLayers } from './charts/ordering';
 import {
   assertUniquePaths,
   environmentKustomization,
@@ -33,22 +34,33 @@ export interface SynthesizedEnvironment {
 export function synthesizeEnvironment(platform: PlatformSpec, environment: EnvironmentSpec, release: Release): SynthesizedEnvironment {
   const context: EnvironmentContext = { platform, environment, release };
   const app = new App({ outdir: '.cdk8s.out' });
-  // Derived layers are built last, from the other layers' objects (e.g. quotas sized from the workloads).
-  const built = new Map<string, KubeObject[]>();
-  for (const layer of LAYERS.filter((l) => !l.derived)) built.set(layer.folder, layer.build(app, layer.folder, context, []).toJson() as KubeObject[]);
-  const others = [...built.values()].flat();
-  for (const layer of LAYERS.filter((l) => l.derived)) built.set(layer.folder, layer.build(app, layer.folder, context, others).toJson() as KubeObject[]);
+  const ranks = new Map(rankLayers(LAYERS).map((rank) => [rank.folder, rank]));
+  const build = (layer: LayerDefinition, others: readonly KubeObject[]): ManifestFile[] => {
+    const chart = layer.build(app, layer.folder, context, others);
+    annotateLayer(chart, ranks.get(layer.folder)!);
+    return (chart.toJson() as KubeObject[]).map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
+  };
+  // Derived layers are built last, from the other layers' objects (e.g. quotas sized from the workloads),
+  // which are validated first (schemas, names, labels) so a derived layer never reads an invalid object.
+  const built = new Map<string, ManifestFile[]>();
+  for (const layer of LAYERS.filter((l) => !l.derived)) built.set(layer.folder, build(layer, []));
+  const base = [...built.values()].flat();
+  assertUniquePaths(base);
+  assertValidManifests(base);
+  for (const layer of LAYERS.filter((l) => l.derived)) {
+    const derived = build(layer, base.map((m) => m.object));
+    assertValidManifests(derived);
+    built.set(layer.folder, derived);
+  }
 
   const manifests: ManifestFile[] = [];
   const files = new Map<string, string>();
   for (const layer of LAYERS) {
-    const layerFiles = built.get(layer.folder)!.map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
+    const layerFiles = built.get(layer.folder)!;
     manifests.push(...layerFiles);
     files.set(`${layer.folder}/kustomization.yaml`, layerKustomization(layer.folder, layer.title, layerFiles));
   }
   assertUniquePaths(manifests);
-  // Schemas, names and labels of every object, before any file is rendered or written.
-  assertValidManifests(manifests);
   for (const manifest of manifests) files.set(manifest.path, renderManifest(manifest));
   files.set('kustomization.yaml', environmentKustomization(environment.name, LAYERS.map((l) => l.folder)));
 

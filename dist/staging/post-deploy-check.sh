@@ -18,6 +18,13 @@ settled() {
 
 echo "== Jobs"
 check 'job nx-broker/nx-redis-cluster-create' $KUBECTL -n nx-broker wait --for=condition=complete job/nx-redis-cluster-create --timeout="$TIMEOUT"
+check 'job nx-backend/nx-identity-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-identity-migrate-4f1c2a9 --timeout="$TIMEOUT"
+check 'job nx-backend/nx-commerce-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-commerce-migrate-4f1c2a9 --timeout="$TIMEOUT"
+check 'job nx-backend/nx-sale-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-sale-migrate-4f1c2a9 --timeout="$TIMEOUT"
+check 'job nx-backend/nx-finance-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-finance-migrate-4f1c2a9 --timeout="$TIMEOUT"
+check 'job nx-backend/nx-inventory-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-inventory-migrate-4f1c2a9 --timeout="$TIMEOUT"
+check 'job nx-backend/nx-pricing-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-pricing-migrate-4f1c2a9 --timeout="$TIMEOUT"
+check 'job nx-backend/nx-payment-migrate-4f1c2a9' $KUBECTL -n nx-backend wait --for=condition=complete job/nx-payment-migrate-4f1c2a9 --timeout="$TIMEOUT"
 
 echo "== Rollouts"
 check 'postgres cluster nx-persistent/nx-postgresql' $KUBECTL -n nx-persistent wait --for=condition=Ready cluster.postgresql.cnpg.io/nx-postgresql --timeout="$TIMEOUT"

@@ -2,47 +2,84 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BackendService } from '../constructs/backend-service';
 import { FrontendApp } from '../constructs/frontend-app';
+import { MigrationJob } from '../constructs/migration-job';
 import { ServiceWorkload } from '../constructs/service-workload';
 import { SHARED_CONFIG, serviceConfig, serviceConfigName, sharedConfig } from '../platform/config';
 import { commonLabels, IDENTITY_SERVICE, namespaceOf, TIER_NAMESPACE } from '../platform/conventions';
+import { isGateMigration, migrationsOf } from '../platform/migrations';
 import { PRIORITY_CLASSES } from '../platform/priorities';
+import { ServiceSpec } from '../platform/types';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /**
- * Step 6, application services: every backend and frontend of the catalogue, with the ConfigMaps they read.
+ * The parts of the application tier, in rollout order. identity gates the rest: every other backend and
+ * every other migration waits for identity's health endpoint, and identity needs its own migration before
+ * it is healthy. So: configuration, identity's migration, identity, the other migrations, the other services.
+ * Each part is its own layer folder (lib/charts/layers.ts), so kubectl, Argo CD and Flux can all wait between
+ * them.
+ */
+export type AppPart = 'config' | 'identity-migration' | 'identity' | 'migrations' | 'services';
+
+export const APP_PARTS: readonly AppPart[] = ['config', 'identity-migration', 'identity', 'migrations', 'services'];
+
+/**
+ * Step 6, application services: every backend and frontend of the catalogue, the ConfigMaps they read and
+ * their migration Jobs; `parts` selects which of them this layer holds.
  */
 export class AppsChart extends LayerChart {
   /** The workloads, keyed by service name. */
   public readonly workloads: ReadonlyMap<string, ServiceWorkload>;
+  /** The migration Jobs, keyed by the name of the service that runs them. */
+  public readonly migrations: ReadonlyMap<string, MigrationJob>;
 
-  constructor(scope: Construct, folder: string, context: EnvironmentContext) {
+  constructor(scope: Construct, folder: string, context: EnvironmentContext, parts: readonly AppPart[] = APP_PARTS) {
     super(scope, { folder, context });
     const { platform, environment, release } = context;
     const identity = platform.services.find((s) => s.name === IDENTITY_SERVICE);
     const shared = sharedConfig(platform, environment);
+    const has = (part: AppPart): boolean => parts.includes(part);
 
-    const namespaces = [...new Set(platform.services.map(namespaceOf))];
-    for (const namespace of namespaces) {
-      new k8s.KubeConfigMap(this, `SharedConfig-${namespace}`, {
-        metadata: { name: SHARED_CONFIG, namespace, labels: commonLabels('shared', 'config') },
-        data: shared,
-      });
+    if (has('config')) {
+      const namespaces = [...new Set(platform.services.map(namespaceOf))];
+      for (const namespace of namespaces) {
+        new k8s.KubeConfigMap(this, `SharedConfig-${namespace}`, {
+          metadata: { name: SHARED_CONFIG, namespace, labels: commonLabels('shared', 'config') },
+          data: shared,
+        });
+      }
+      for (const service of platform.services) {
+        new k8s.KubeConfigMap(this, `Config-${service.name}`, {
+          metadata: { name: serviceConfigName(service), namespace: TIER_NAMESPACE[service.tier], labels: commonLabels(service.name, 'config') },
+          data: serviceConfig(service),
+        });
+      }
     }
+
+    const needIdentity = (service: ServiceSpec): ServiceSpec => {
+      if (!identity) {
+        throw new Error(`service '${service.name}': backend services need the '${IDENTITY_SERVICE}' service in the catalogue`);
+      }
+      return identity;
+    };
+
+    const migrations = new Map<string, MigrationJob>();
+    for (const migration of migrationsOf(platform.services)) {
+      const gate = isGateMigration(migration);
+      if (!(gate ? has('identity-migration') : has('migrations'))) continue;
+      const { service } = migration;
+      const waitFor = gate ? undefined : needIdentity(service);
+      migrations.set(service.name, new MigrationJob(this, `Migration-${service.name}`, { service, environment, release, waitFor }));
+    }
+    this.migrations = migrations;
 
     const workloads = new Map<string, ServiceWorkload>();
     for (const service of platform.services) {
-      const own = serviceConfig(service);
-      new k8s.KubeConfigMap(this, `Config-${service.name}`, {
-        metadata: { name: serviceConfigName(service), namespace: TIER_NAMESPACE[service.tier], labels: commonLabels(service.name, 'config') },
-        data: own,
-      });
-      const configData = [shared, own];
+      if (!(service.name === IDENTITY_SERVICE ? has('identity') : has('services'))) continue;
+      // The digest of what the pods read rolls them on a config change, wherever the ConfigMaps are written.
+      const configData = [shared, serviceConfig(service)];
       const priorityClassName = service.ha ? PRIORITY_CLASSES.haService.name : PRIORITY_CLASSES.service.name;
       if (service.tier === 'backend') {
-        if (!identity) {
-          throw new Error(`service '${service.name}': backend services need the '${IDENTITY_SERVICE}' service in the catalogue`);
-        }
-        workloads.set(service.name, new BackendService(this, service.name, { service, identity, environment, release, configData, priorityClassName }));
+        workloads.set(service.name, new BackendService(this, service.name, { service, identity: needIdentity(service), environment, release, configData, priorityClassName }));
       } else {
         workloads.set(service.name, new FrontendApp(this, service.name, { service, environment, release, configData, priorityClassName }));
       }

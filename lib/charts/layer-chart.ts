@@ -10,7 +10,7 @@ export interface EnvironmentContext {
 }
 
 export interface LayerChartProps {
-  /** Folder of this layer in `dist/<env>/`, ordered by its numeric prefix (`06-apps`). */
+  /** Folder of this layer in `dist/<env>/`, ordered by its numeric prefix (`06-5-services`). */
   readonly folder: string;
   readonly context: EnvironmentContext;
 }

@@ -8,7 +8,10 @@ import { GatewayChart, IngressChart, RoutesChart } from './edge-charts';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 import { NetworkChart } from './network-chart';
 
-/** One layer of an environment: its folder (the numeric prefix is the staging step) and how to build it. */
+/**
+ * One layer of an environment: its folder (the numeric prefix is the staging step, an optional `-N-` after it
+ * a part of that step) and how to build it.
+ */
 export interface LayerDefinition {
   readonly folder: string;
   /** What the layer holds, for kustomization comments and generated documents. */
@@ -24,7 +27,8 @@ export interface LayerDefinition {
 
 /**
  * The layers of every environment, in apply order. Folder numbers follow the staging deployment's steps
- * (operations page, "Các bước"), so `--step N` maps to folder `0N-*`.
+ * (operations page, "Các bước"), so `--step N` maps to folders `0N-*`. The order kubectl, Argo CD (sync
+ * waves) and Flux (dependsOn) follow is derived from these folder names (lib/charts/ordering.ts).
  */
 export const LAYERS: readonly LayerDefinition[] = [
   {
@@ -37,7 +41,12 @@ export const LAYERS: readonly LayerDefinition[] = [
   { folder: '03-data', title: 'Data layer (PostgreSQL/CNPG + PgBouncer, Redis Cluster, Kafka KRaft, Typesense, Debezium)', build: (scope, folder, context) => new DataChart(scope, folder, context) },
   { folder: '04-ingress', title: 'Ingress controller (ingress-nginx) and the letsencrypt-prod ClusterIssuer', build: (scope, folder, context) => new IngressChart(scope, folder, context) },
   { folder: '05-gateway', title: 'API gateway (Traefik)', build: (scope, folder, context) => new GatewayChart(scope, folder, context) },
-  { folder: '06-apps', title: 'Application services (backend + frontend)', build: (scope, folder, context) => new AppsChart(scope, folder, context) },
+  // Step 6 in five ordered parts (see AppPart): kubectl, Argo CD and Flux wait between them.
+  { folder: '06-1-config', title: 'Application configuration: shared and per-service ConfigMaps', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['config']) },
+  { folder: '06-2-identity-migration', title: "identity's database migration, first of all", build: (scope, folder, context) => new AppsChart(scope, folder, context, ['identity-migration']) },
+  { folder: '06-3-identity', title: 'The identity service, which every other backend and migration waits for', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['identity']) },
+  { folder: '06-4-migrations', title: 'The other database migrations (after identity is available)', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['migrations']) },
+  { folder: '06-5-services', title: 'The other backend services and the frontends', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['services']) },
   { folder: '07-routes', title: 'Ingress rules (domain routing, TLS, gateway routes)', build: (scope, folder, context) => new RoutesChart(scope, folder, context) },
   { folder: '09-backups', title: 'Backups (Velero locations and schedules)', build: (scope, folder, context) => new BackupsChart(scope, folder, context) },
 ];

@@ -1,4 +1,6 @@
 import { EnvironmentContext } from '../charts/layer-chart';
+import { applyPlanDocument } from './apply-plan';
+import { argoDocuments, fluxDocuments } from './gitops';
 import { overviewDocument } from './overview';
 import { postDeployCheckDocument } from './post-deploy-checks';
 import { GeneratedFile, ManifestFile } from './render';
@@ -13,4 +15,11 @@ export interface DocumentContext extends EnvironmentContext {
 export type DocumentGenerator = (context: DocumentContext) => GeneratedFile[];
 
 /** Generators run for every environment, after its objects are synthesized. */
-export const DOCUMENTS: readonly DocumentGenerator[] = [overviewDocument, secretsInventoryDocument, postDeployCheckDocument];
+export const DOCUMENTS: readonly DocumentGenerator[] = [
+  overviewDocument,
+  secretsInventoryDocument,
+  applyPlanDocument,
+  postDeployCheckDocument,
+  fluxDocuments,
+  argoDocuments,
+];

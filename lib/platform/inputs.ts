@@ -3,6 +3,7 @@ import * as path from 'path';
 import { parseDocument } from 'yaml';
 import { DEFAULT_REGISTRY } from './conventions';
 import { InputError } from './errors';
+import { formatGitOps, GitOpsSpec, parseGitOps } from './gitops';
 import { assertImageTag, assertRegistry } from './rules';
 import { EnvironmentSpec, PlatformSpec, Release } from './types';
 
@@ -59,13 +60,14 @@ export function resolveRelease(platform: PlatformSpec, env: EnvironmentSpec, dir
   }
   const registry = overrides.registry?.value ?? fromFile.registry ?? DEFAULT_REGISTRY;
   assertRegistry(overrides.registry?.input ?? `${file}: 'registry'`, registry);
-  return { registry, tag, tags: sortKeys(tags) };
+  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops };
 }
 
 interface ReleaseFileContent {
   readonly registry?: string;
   readonly tag: string;
   readonly tags: Record<string, string>;
+  readonly gitops: GitOpsSpec;
 }
 
 function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: string): ReleaseFileContent {
@@ -84,8 +86,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
     throw new InputError(`release file ${file}`, data, 'allowed: a mapping with `tag`, optional `tags` and `registry`');
   }
   for (const key of Object.keys(data)) {
-    if (!['registry', 'tag', 'tags'].includes(key)) {
-      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags');
+    if (!['registry', 'tag', 'tags', 'gitops'].includes(key)) {
+      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops');
     }
   }
   if (typeof data.tag !== 'string') {
@@ -112,7 +114,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
   if (data.registry !== undefined && typeof data.registry !== 'string') {
     throw new InputError(`release file ${file}: 'registry'`, data.registry, 'allowed: a registry host string');
   }
-  return { registry: data.registry as string | undefined, tag: data.tag, tags };
+  const gitops = parseGitOps(`release file ${file}: 'gitops'`, data.gitops);
+  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops };
 }
 
 /** The release file text for a release, as `--save` writes it. */
@@ -128,6 +131,7 @@ export function formatReleaseFile(env: EnvironmentSpec, release: Release): strin
     lines.push('tags:');
     for (const [service, tag] of entries) lines.push(`  ${service}: "${tag}"`);
   }
+  if (release.gitops) lines.push(...formatGitOps(release.gitops));
   return lines.join('\n') + '\n';
 }
 

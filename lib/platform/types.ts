@@ -1,3 +1,5 @@
+import type { GitOpsSpec } from './gitops';
+
 /**
  * The platform as typed data. Everything the synthesizer writes is derived from values of these types;
  * constructs never hold platform facts of their own.
@@ -112,4 +114,9 @@ export interface Release {
   readonly tag: string;
   /** Per-service tag overrides, keyed by service name. */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Where Argo CD and Flux read this environment's output.
+   * @default - `GITOPS_DEFAULTS` (lib/platform/gitops.ts)
+   */
+  readonly gitops?: GitOpsSpec;
 }

@@ -1,5 +1,6 @@
-import { replicasOf } from './conventions';
+import { IDENTITY_SERVICE, replicasOf } from './conventions';
 import { InputError } from './errors';
+import { MAX_MIGRATION_NAME_LENGTH } from './migrations';
 import { assertDnsLabel } from './rules';
 import { PlatformSpec, ServiceSpec } from './types';
 
@@ -83,11 +84,17 @@ function validateMigrations(services: readonly ServiceSpec[]): void {
     }
     orders.set(migration.order, service.name);
     const name = migration.name ?? service.name;
-    assertDnsLabel(`${where}: 'migration.name'`, name, 30);
+    assertDnsLabel(`${where}: 'migration.name'`, name, MAX_MIGRATION_NAME_LENGTH);
     const owner = names.get(name);
     if (owner) {
       throw new InputError(`${where}: 'migration.name'`, name, `allowed: a migration name no other service uses ('${owner}' has it)`);
     }
     names.set(name, service.name);
+  }
+  // Every other migration and backend waits for identity, so identity's migration runs alone and first.
+  const identity = services.find((s) => s.name === IDENTITY_SERVICE)?.migration;
+  const first = Math.min(...orders.keys());
+  if (identity && identity.order !== first) {
+    throw new InputError(`service '${IDENTITY_SERVICE}': 'migration.order'`, identity.order, `allowed: the lowest order of the catalogue (${first}, '${orders.get(first)}' has it): identity migrates first`);
   }
 }

@@ -17,6 +17,11 @@ export const POLICY_ALLOW_LIST: readonly AllowedFinding[] = [
   { check: 'dangling-service', object: 'Service nx-broker/nx-kafka', reason: `Strimzi broker pods: ${OPERATOR_PODS}.` },
   { check: 'job-ttl-seconds-after-finished', object: 'Job nx-broker/nx-redis-cluster-create', reason: `Idempotent cluster creation; ${GITOPS_JOB}` },
   {
+    check: 'job-ttl-seconds-after-finished',
+    object: /^Job nx-backend\/nx-[a-z0-9-]+-migrate-[a-z0-9-]+$/,
+    reason: `Versioned migration Jobs (nx-<name>-migrate-<version>); ${GITOPS_JOB} apply.sh deletes a service's older migration Jobs after the new one completes.`,
+  },
+  {
     check: 'no-read-only-root-fs',
     object: 'Deployment nx-internal/ingress-nginx-controller',
     container: 'controller',

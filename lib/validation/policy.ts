@@ -275,14 +275,16 @@ export function policyFindings(objects: readonly KubeObject[]): Finding[] {
 /** A reviewed exception: which check on which object (and container), and why it is acceptable. */
 export interface AllowedFinding {
   readonly check: string;
-  readonly object: string;
+  /** `Kind namespace/name`, or a pattern for objects whose name carries a version (migration Jobs). */
+  readonly object: string | RegExp;
   readonly container?: string;
   /** Why this is acceptable; reviewed like code. */
   readonly reason: string;
 }
 
 export function isAllowed(finding: Finding, allowed: AllowedFinding): boolean {
-  return allowed.check === finding.check && allowed.object === finding.object && (allowed.container === undefined || allowed.container === finding.container);
+  const object = typeof allowed.object === 'string' ? allowed.object === finding.object : allowed.object.test(finding.object);
+  return allowed.check === finding.check && object && (allowed.container === undefined || allowed.container === finding.container);
 }
 
 /** Findings no allow-list entry explains, and allow-list entries that no longer match anything. */

@@ -1,0 +1,123 @@
+import { InputError } from './errors';
+import { assertDnsLabel } from './rules';
+
+/**
+ * Where Argo CD and Flux find this platform's output: the inputs of the generated GitOps objects, set per
+ * environment in the `gitops:` block of the release file (lib/platform/releases/<env>.yaml).
+ */
+export interface GitOpsSpec {
+  /** Git repository that holds the committed `dist/`, as the controllers clone it (`https://` or `ssh://`). */
+  readonly repoURL: string;
+  /** Branch the controllers follow; production deploys what is merged to `main`. */
+  readonly revision: string;
+  /** Folder of the repository holding the environment folders (`dist`, or `.` at the top). */
+  readonly path: string;
+  /** Secret in Flux's namespace with the clone credentials, created by hand like every Secret. */
+  readonly secretName: string;
+}
+
+/**
+ * The operations page names GitLab and `main` but no repository: the URL default follows the company's
+ * domain and is meant to be set in the release file.
+ */
+export const GITOPS_DEFAULTS: GitOpsSpec = {
+  repoURL: 'https://gitlab.bana.com.vn/bana/bana-platform.git',
+  revision: 'main',
+  path: 'dist',
+  secretName: 'nx-platform-git',
+};
+
+/** Fixed names and timings of the generated GitOps objects. */
+export const GITOPS = {
+  argoNamespace: 'argocd',
+  argoProject: 'default',
+  /** The cluster Argo CD runs in (each environment has its own cluster and its own Argo CD or Flux). */
+  argoDestination: 'https://kubernetes.default.svc',
+  fluxNamespace: 'flux-system',
+  sourceName: 'nx-platform',
+  sourceInterval: '1m',
+  /** Re-apply (and correct drift) every 10 minutes; retry a failed layer after 2. */
+  interval: '10m',
+  retryInterval: '2m',
+  /**
+   * Health wait per layer: a migration Job may take its whole `activeDeadlineSeconds` (5 min) plus image
+   * pulls, a rollout its startup allowance.
+   */
+  timeout: '10m',
+} as const;
+
+const KEYS = Object.keys(GITOPS_DEFAULTS) as (keyof GitOpsSpec)[];
+
+/** The `gitops:` block of a release file, validated, with defaults for what it leaves out. */
+export function parseGitOps(input: string, raw: unknown): GitOpsSpec {
+  if (raw === undefined || raw === null) return GITOPS_DEFAULTS;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InputError(input, raw, `allowed: a mapping with ${KEYS.join(', ')}`);
+  }
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(KEYS as string[]).includes(key)) throw new InputError(`${input} key`, key, `allowed: ${KEYS.join(', ')}`);
+  }
+  const value = (key: keyof GitOpsSpec): string => {
+    const v = record[key];
+    if (v === undefined || v === null) return GITOPS_DEFAULTS[key];
+    if (typeof v !== 'string') throw new InputError(`${input}.${key}`, v, 'allowed: a string');
+    return v;
+  };
+  const spec: GitOpsSpec = { repoURL: value('repoURL'), revision: value('revision'), path: value('path'), secretName: value('secretName') };
+  assertRepoUrl(`${input}.repoURL`, spec.repoURL);
+  assertBranch(`${input}.revision`, spec.revision);
+  assertRepoPath(`${input}.path`, spec.path);
+  assertDnsLabel(`${input}.secretName`, spec.secretName);
+  return spec;
+}
+
+/** The release file's `gitops:` block, as `--save` writes it. */
+export function formatGitOps(spec: GitOpsSpec): string[] {
+  return ['gitops:', ...KEYS.map((key) => `  ${key}: ${JSON.stringify(spec[key])}`)];
+}
+
+/**
+ * Flux accepts `http`, `https` and `ssh` URLs; plain `http` is refused (the platform's source of truth must
+ * not travel in clear), and so is a password in the URL (it would be a secret in git).
+ */
+function assertRepoUrl(input: string, value: string): void {
+  const allowed = 'allowed: an https:// or ssh:// repository URL without a password, e.g. https://gitlab.example.com/group/repo.git';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(input, value, allowed);
+  }
+  if (!['https:', 'ssh:'].includes(url.protocol) || url.hostname === '' || url.password !== '' || url.search !== '' || url.hash !== '' || /\s/.test(value)) {
+    throw new InputError(input, value, allowed);
+  }
+}
+
+/** A branch name as `git check-ref-format --branch` accepts it (the common subset). */
+function assertBranch(input: string, value: string): void {
+  const ok =
+    /^[A-Za-z0-9._/-]{1,255}$/.test(value) &&
+    !value.startsWith('-') &&
+    !value.startsWith('/') &&
+    !value.endsWith('/') &&
+    !value.endsWith('.') &&
+    !value.endsWith('.lock') &&
+    !value.includes('..') &&
+    !value.includes('//') &&
+    !value.split('/').some((part) => part.startsWith('.'));
+  if (!ok) throw new InputError(input, value, "allowed: a git branch name such as 'main' or 'release/2024-10'");
+}
+
+/** A folder inside the repository: relative, no `..`, so the controllers cannot be pointed outside it. */
+function assertRepoPath(input: string, value: string): void {
+  const parts = value.split('/');
+  const ok = value === '.' || (parts.every((p) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(p)) && value.length <= 255);
+  if (!ok) throw new InputError(input, value, "allowed: '.' or a relative folder path such as 'dist' (no leading '/', no '..')");
+}
+
+/** The path of an environment's folder, or of a folder inside it, as the controllers address it. */
+export function repoPath(spec: GitOpsSpec, ...parts: string[]): string {
+  const base = spec.path === '.' ? [] : [spec.path];
+  return ['.', ...base, ...parts].join('/');
+}
