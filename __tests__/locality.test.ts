@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
 import { ciFiles } from '../lib/ci/gitlab-ci';
 import { PLATFORM } from '../lib/platform';
-import { PlatformSpec } from '../lib/platform/types';
+import { namespaceOf } from '../lib/platform/conventions';
+import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
 import { synthesizePlatform } from '../lib/synth';
 import { FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
 
@@ -27,6 +28,19 @@ function changes(a: Map<string, string>, b: Map<string, string>) {
     .map((f) => ({ file: f, owners: isManifest(f) ? [a.get(f), b.get(f)].filter((c): c is string => c !== undefined).map(owner) : [] }));
 }
 
+/**
+ * The files adding a service to `namespace` may rewrite besides its own: kustomization lists, the generated
+ * documents of an environment (.md, .sh), the CI fragment, and the derived totals of that namespace (its
+ * ResourceQuota and LimitRange). Nothing broader.
+ */
+function mayChangeOnAdd(file: string, content: string, namespace: string): boolean {
+  if (file.startsWith('ci/')) return true;
+  if (file.endsWith('/kustomization.yaml')) return true;
+  if (!isManifest(file)) return file.split('/').length === 2 && /\.(md|sh)$/.test(file);
+  const object = parse(content) as any;
+  return ['ResourceQuota', 'LimitRange'].includes(object.kind) && object.metadata.namespace === namespace;
+}
+
 describe('determinism and locality', () => {
   const before = tree();
 
@@ -47,13 +61,28 @@ describe('determinism and locality', () => {
     expect([...added.map((f) => owner(after.get(f)!)), ...removed.map((f) => owner(before.get(f)!))].filter((o) => o !== service)).toEqual([]);
   });
 
-  test('adding a service adds its files and touches no unrelated file but kustomization lists, overviews and the CI fragment', () => {
-    const after = tree({ ...PLATFORM, services: [...PLATFORM.services, { name: 'loyalty', tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: 8 } }] });
+  test('adding a service adds its files and touches no unrelated file but lists, documents, the CI fragment and its namespace totals', () => {
+    const loyalty: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: 8 } };
+    const after = tree({ ...PLATFORM, services: [...PLATFORM.services, loyalty] });
     const added = [...after.keys()].filter((f) => !before.has(f));
     expect(added.length).toBeGreaterThanOrEqual(2 * 4);
     expect(added.filter((f) => !isManifest(f) || owner(after.get(f)!) !== 'loyalty')).toEqual([]);
+    // Its network policies (own ingress and egress, its migration's egress) are among its files.
+    expect(added.filter((f) => f.includes('/01-network/')).length).toBeGreaterThanOrEqual(2 * 3);
     expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
     const touched = changes(before, after).filter((c) => before.has(c.file)).map((c) => c.file);
-    expect(touched.filter((f) => !(f.endsWith('/kustomization.yaml') || f.endsWith('/README.md') || f.startsWith('ci/')))).toEqual([]);
+    expect(touched.filter((f) => !mayChangeOnAdd(f, before.get(f)!, namespaceOf(loyalty)))).toEqual([]);
+    // The shared network policies (stores, gateway, identity) select by capability labels: none is touched.
+    expect(touched.filter((f) => f.includes('/01-network/') && !f.endsWith('/kustomization.yaml'))).toEqual([]);
+  });
+
+  test('fails when adding a service would touch a shared policy, another namespace\'s totals or a workload', () => {
+    const file = (suffix: string) => [...before.keys()].find((f) => f.startsWith('production/') && f.endsWith(suffix))!;
+    for (const f of ['/nx-persistent/allow-ingress-pgbouncer.networkpolicy.yaml', '/nx-internal/allow-egress-traefik.networkpolicy.yaml', '/nx-app/compute.resourcequota.yaml', '/nx-backend/nx-sale.deployment.yaml']) {
+      expect(mayChangeOnAdd(file(f), before.get(file(f))!, 'nx-backend')).toBe(false);
+    }
+    for (const f of ['/nx-backend/compute.resourcequota.yaml', '/nx-backend/container-defaults.limitrange.yaml', '/01-network/kustomization.yaml', '/README.md', '/post-deploy-check.sh']) {
+      expect(mayChangeOnAdd(file(f), before.get(file(f))!, 'nx-backend')).toBe(true);
+    }
   });
 });

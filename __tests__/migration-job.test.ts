@@ -4,6 +4,7 @@ import { App, Chart } from 'cdk8s';
 import { runCli } from '../lib/cli/cli';
 import { MigrationJob } from '../lib/constructs/migration-job';
 import { PLATFORM } from '../lib/platform';
+import { capabilityLabels } from '../lib/platform/capabilities';
 import { STORE_ENDPOINTS } from '../lib/platform/endpoints';
 import { InputError } from '../lib/platform/errors';
 import { MAX_MIGRATION_NAME_LENGTH, migrationJobName, migrationVersion } from '../lib/platform/migrations';
@@ -38,6 +39,12 @@ describe.each(['staging', 'production'] as const)('migration Jobs in %s', (envNa
   describe.each(MIGRATIONS)('$name', (m) => {
     const job = () => jobs(envName).find((j) => j.metadata.name === `nx-${m.name}-migrate-${FIXTURE_TAG}`);
     const pod = () => job().spec.template.spec;
+
+    test("its pods carry the service's capability labels, which the stores' network policies admit", () => {
+      const service = PLATFORM.services.find((s) => s.name === m.service)!;
+      expect(job().spec.template.metadata.labels).toMatchObject(capabilityLabels(service));
+      expect(job().spec.template.metadata.labels['platform.bana.com.vn/uses-postgres']).toBe('true');
+    });
 
     test('metadata: namespace nx-backend, labels name and component=migration on the Job and its pods', () => {
       expect(job().apiVersion).toBe('batch/v1');

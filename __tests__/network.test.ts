@@ -1,9 +1,10 @@
 import { podTemplates } from '../lib/analysis/pods';
+import { capabilityLabels, usesLabel } from '../lib/platform/capabilities';
 import { CLUSTER_SETTINGS, namespacesOf } from '../lib/platform/cluster';
 import { ADDONS, ACME_SOLVER, INGRESS_NGINX, TRAEFIK } from '../lib/platform/edge';
 import { SERVICES } from '../lib/platform/services';
 import { STORE_PARTS, StorePartName } from '../lib/platform/stores';
-import { EnvironmentName, ServiceSpec } from '../lib/platform/types';
+import { DataStore, EnvironmentName, ServiceSpec } from '../lib/platform/types';
 import { env, objects } from './helpers';
 
 /**
@@ -76,6 +77,13 @@ function allowed(policies: any[], from: Endpoint, to: Endpoint, port: number): b
   return side(policies, from, to, port, 'Egress') && side(policies, to, from, port, 'Ingress');
 }
 
+const ALL_STORES: readonly DataStore[] = ['postgres', 'redis', 'kafka', 'typesense'];
+const IMPOSTOR_LABELS: Labels = {
+  'app.kubernetes.io/name': 'impostor',
+  'app.kubernetes.io/component': 'backend',
+  ...Object.fromEntries(ALL_STORES.map((store) => [usesLabel(store), 'true'])),
+};
+
 let ipSeq = 1;
 const podIp = (): string => `10.244.${Math.floor(ipSeq / 250)}.${(ipSeq++ % 250) + 1}`;
 
@@ -101,9 +109,11 @@ function population(name: EnvironmentName): Endpoint[] {
             : { kind: 'stranger' };
     list.push({ id: t.owner, namespace: t.namespace, labels: t.labels, ip: podIp(), role });
   }
-  // Migration Jobs as the operations page labels them (other layers may not be in this output yet).
+  // Migration Jobs as the operations page labels them, with their service's capability labels (the Jobs
+  // may not be in this output; the policies must hold for them either way).
   for (const s of SERVICES.filter((x) => x.migration)) {
-    list.push({ id: `migration ${s.name}`, namespace: 'nx-backend', labels: { 'app.kubernetes.io/name': s.name, 'app.kubernetes.io/component': 'migration' }, ip: podIp(), role: { kind: 'migration', service: s } });
+    const labels = { 'app.kubernetes.io/name': s.name, 'app.kubernetes.io/component': 'migration', ...capabilityLabels(s) };
+    list.push({ id: `migration ${s.name}`, namespace: 'nx-backend', labels, ip: podIp(), role: { kind: 'migration', service: s } });
   }
   for (const [part, spec] of Object.entries(STORE_PARTS) as [StorePartName, (typeof STORE_PARTS)[StorePartName]][]) {
     list.push({ id: `store ${part}`, namespace: spec.namespace, labels: { ...spec.selector }, ip: podIp(), role: { kind: 'store', part } });
@@ -114,6 +124,12 @@ function population(name: EnvironmentName): Endpoint[] {
   list.push({ id: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: podIp(), role: { kind: 'dns' } });
   list.push({ id: 'portainer', namespace: 'portainer', labels: { 'app.kubernetes.io/name': 'portainer' }, ip: podIp(), role: { kind: 'portainer' } });
   for (const ns of namespacesOf(name)) list.push({ id: `stranger in ${ns.name}`, namespace: ns.name, labels: { app: 'debug' }, ip: podIp(), role: { kind: 'stranger' } });
+  // Impostors: pods that fake a backend's or a migration's capability labels without being a service of the
+  // catalogue, in every namespace we own and in one we do not (whose egress nothing restricts).
+  for (const ns of [...namespacesOf(name).map((n) => n.name), 'default']) {
+    list.push({ id: `backend impostor in ${ns}`, namespace: ns, labels: IMPOSTOR_LABELS, ip: podIp(), role: { kind: 'stranger' } });
+    list.push({ id: `migration impostor in ${ns}`, namespace: ns, labels: { ...IMPOSTOR_LABELS, 'app.kubernetes.io/component': 'migration' }, ip: podIp(), role: { kind: 'stranger' } });
+  }
   list.push({ id: 'internet', labels: {}, ip: '203.0.113.7', role: { kind: 'external' } });
   return list;
 }
@@ -250,6 +266,8 @@ for (const name of ['staging', 'production'] as const) {
     test('fails when a declared path loses its policy, or an undeclared one is opened', () => {
       const withoutSale = policies.filter((p: any) => p.metadata.name !== 'allow-egress-nx-sale');
       expect(mismatches(withoutSale).wrong).toContain('Deployment nx-backend/nx-sale -> store typesense:8108 denied');
+      const withoutSaleMigration = policies.filter((p: any) => p.metadata.name !== 'allow-egress-migration-nx-sale');
+      expect(mismatches(withoutSaleMigration).wrong).toContain('migration sale -> store postgres:5432 denied');
       const openApp = [...policies, { metadata: { name: 'oops', namespace: 'nx-app' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } }];
       expect(mismatches(openApp).wrong).toContain('Deployment nx-app/nx-client -> internet:443 allowed');
     });
@@ -272,6 +290,42 @@ for (const name of ['staging', 'production'] as const) {
       for (const e of endpoints.filter((x) => x.role.kind === 'migration')) {
         expect(allowed(policies, e, primary, 5432)).toBe(true);
         expect(allowed(policies, e, pooler, 5432)).toBe(false);
+      }
+    });
+
+    test('every service pod carries the capability labels of its uses, on the pod template only', () => {
+      const deployments = objects(env(name), 'Deployment') as any[];
+      for (const service of SERVICES) {
+        const deployment = deployments.find((d) => d.metadata.name === `nx-${service.name}`);
+        const template = deployment.spec.template.metadata.labels;
+        const uses = Object.keys(template).filter((k) => k.startsWith('platform.bana.com.vn/uses-'));
+        expect(uses.sort()).toEqual((service.uses ?? []).map(usesLabel).sort());
+        for (const k of uses) expect(template[k]).toBe('true');
+        expect(Object.keys(deployment.spec.selector.matchLabels).filter((k) => k.startsWith('platform.bana.com.vn/'))).toEqual([]);
+      }
+    });
+
+    test('a pod faking uses-postgres=true outside nx-backend is refused by the pooler and the primary themselves', () => {
+      const pooler = endpoints.find((e) => e.id === 'store pgbouncer')!;
+      const primary = endpoints.find((e) => e.id === 'store postgres')!;
+      const user = endpoints.find((e) => e.role.kind === 'service' && e.role.service.name === 'sale')!;
+      // The same labels inside nx-backend pass the store's ingress: the namespace is what refuses the fakes.
+      expect(side(policies, pooler, user, 5432, 'Ingress')).toBe(true);
+      const fakes = endpoints.filter((e) => e.id.includes('impostor') && e.namespace !== 'nx-backend');
+      expect(fakes.length).toBeGreaterThan(2);
+      for (const fake of fakes) {
+        expect(fake.labels[usesLabel('postgres')]).toBe('true');
+        expect(side(policies, pooler, fake, 5432, 'Ingress')).toBe(false);
+        expect(side(policies, primary, fake, 5432, 'Ingress')).toBe(false);
+        expect(allowed(policies, fake, pooler, 5432)).toBe(false);
+      }
+    });
+
+    test('a stranger in nx-backend without capability labels reaches no store and not identity', () => {
+      const stranger = endpoints.find((e) => e.id === 'stranger in nx-backend')!;
+      const identity = endpoints.find((e) => e.role.kind === 'service' && e.role.service.name === 'identity')!;
+      for (const target of [...endpoints.filter((e) => e.role.kind === 'store'), identity]) {
+        for (const port of [3000, 5432, 6379, 29092, 8108]) expect(allowed(policies, stranger, target, port)).toBe(false);
       }
     });
 

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CLUSTER_DNS, namespacesOf } from '../platform/cluster';
 import { commonLabels } from '../platform/conventions';
-import { Flow, LabelSelector, Peer, platformFlows, PortSpec } from '../network/flows';
+import { Flow, LabelSelector, Peer, platformFlows, PodGroup, PortSpec } from '../network/flows';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /** Annotation listing why a policy's rules exist, one reason per flow. */
@@ -35,6 +35,8 @@ function ports(list: readonly PortSpec[]): k8s.NetworkPolicyPort[] {
 interface Side {
   readonly namespace: string;
   readonly selector: LabelSelector;
+  /** The service the selected pods are, if any: it owns the policy. */
+  readonly service?: string;
   /** Peer key → the peer and the union of its ports. */
   readonly rules: Map<string, { peer: Peer; ports: PortSpec[] }>;
   readonly reasons: string[];
@@ -44,7 +46,8 @@ interface Side {
  * Step 1, network policies: in every namespace we own, deny all ingress and egress, allow DNS to kube-dns,
  * then one ingress policy per destination group and one egress policy per source group, generated from
  * `platformFlows` (lib/network/flows.ts). Both ends of an in-cluster flow are opened, so each side's
- * policy alone tells a reviewer what a pod may do.
+ * policy alone tells a reviewer what a pod may do; a service's policies are named and labelled after it,
+ * and shared policies admit capability selectors, so adding a service only adds files.
  */
 export class NetworkChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext) {
@@ -74,11 +77,11 @@ export class NetworkChart extends LayerChart {
 
     const ingress = new Map<string, Side>();
     const egress = new Map<string, Side>();
-    const addTo = (sides: Map<string, Side>, id: string, namespace: string, sel: LabelSelector, peer: Peer, flow: Flow): void => {
-      let side = sides.get(id);
+    const addTo = (sides: Map<string, Side>, group: PodGroup, peer: Peer, flow: Flow): void => {
+      let side = sides.get(group.id);
       if (!side) {
-        side = { namespace, selector: sel, rules: new Map(), reasons: [] };
-        sides.set(id, side);
+        side = { namespace: group.namespace, selector: group.selector, service: group.service, rules: new Map(), reasons: [] };
+        sides.set(group.id, side);
       }
       const key = JSON.stringify(peer);
       const rule = side.rules.get(key) ?? { peer, ports: [] };
@@ -87,8 +90,8 @@ export class NetworkChart extends LayerChart {
       if (!side.reasons.includes(flow.reason)) side.reasons.push(flow.reason);
     };
     for (const flow of platformFlows(platform, environment)) {
-      if (flow.to.kind === 'pods' && owned.has(flow.to.group.namespace)) addTo(ingress, flow.to.group.id, flow.to.group.namespace, flow.to.group.selector, flow.from, flow);
-      if (flow.from.kind === 'pods' && owned.has(flow.from.group.namespace)) addTo(egress, flow.from.group.id, flow.from.group.namespace, flow.from.group.selector, flow.to, flow);
+      if (flow.only !== 'egress' && flow.to.kind === 'pods' && owned.has(flow.to.group.namespace)) addTo(ingress, flow.to.group, flow.from, flow);
+      if (flow.only !== 'ingress' && flow.from.kind === 'pods' && owned.has(flow.from.group.namespace)) addTo(egress, flow.from.group, flow.to, flow);
     }
 
     for (const [direction, sides] of [['ingress', ingress], ['egress', egress]] as const) {
@@ -97,7 +100,7 @@ export class NetworkChart extends LayerChart {
         const name = `allow-${direction}-${id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
         const rules = [...side.rules.values()].map((r) => ({ peers: peers(r.peer), ports: ports([...r.ports].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))) }));
         new k8s.KubeNetworkPolicy(this, `${direction}-${side.namespace}-${id}`, {
-          metadata: { name, namespace: side.namespace, labels: commonLabels(name, 'network-policy'), annotations: { [ALLOWS_ANNOTATION]: side.reasons.join('; ') } },
+          metadata: { name, namespace: side.namespace, labels: commonLabels(side.service ?? name, 'network-policy'), annotations: { [ALLOWS_ANNOTATION]: side.reasons.join('; ') } },
           spec: {
             podSelector: selector(side.selector),
             policyTypes: [direction === 'ingress' ? 'Ingress' : 'Egress'],

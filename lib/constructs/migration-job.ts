@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { capabilityLabels } from '../platform/capabilities';
 import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
 import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../platform/conventions';
 import { STORE_ENDPOINTS } from '../platform/endpoints';
@@ -119,7 +120,13 @@ export class MigrationJob extends Construct {
         activeDeadlineSeconds: MIGRATION_JOB.activeDeadlineSeconds,
         template: {
           metadata: {
-            labels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/component': MIGRATION_JOB.component, 'app.kubernetes.io/part-of': PART_OF },
+            // Capability labels let the stores' shared policies admit the Job by what it uses (lib/network).
+            labels: {
+              'app.kubernetes.io/name': service.name,
+              'app.kubernetes.io/component': MIGRATION_JOB.component,
+              'app.kubernetes.io/part-of': PART_OF,
+              ...capabilityLabels(service),
+            },
             annotations: { [DEFAULT_CONTAINER_ANNOTATION]: MIGRATION_JOB.containerName },
           },
           spec: {

@@ -12,6 +12,7 @@ import {
   selectorLabels,
   workloadName,
 } from '../platform/conventions';
+import { capabilityLabels } from '../platform/capabilities';
 import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
 import { EnvironmentSpec, ServiceSpec } from '../platform/types';
 import { DisruptionBudget } from './disruption-budget';
@@ -123,7 +124,8 @@ export class ServiceWorkload extends Construct {
         strategy,
         template: {
           metadata: {
-            labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/version': props.version },
+            // Capability labels let shared network policies admit this pod without naming the service.
+            labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/version': props.version, ...capabilityLabels(service) },
             annotations: {
               [DEFAULT_CONTAINER_ANNOTATION]: service.name,
               [CONFIG_DIGEST_ANNOTATION]: digest(props.configData),

@@ -1,8 +1,9 @@
 import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
 import { CLUSTER_SETTINGS } from '../platform/cluster';
-import { APP_PORT, IDENTITY_SERVICE, namespaceOf, NAMESPACES, selectorLabels, storesOf, workloadName } from '../platform/conventions';
+import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
+import { APP_PORT, IDENTITY_SERVICE, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
 import { STORE_PARTS, StorePartName } from '../platform/stores';
-import { DataStore, EnvironmentSpec, PlatformSpec } from '../platform/types';
+import { DataStore, EnvironmentSpec, PlatformSpec, ServiceSpec, Tier } from '../platform/types';
 
 /**
  * The platform's allowed traffic, derived from its data: the edge, the services' `uses`, the store contract
@@ -20,6 +21,12 @@ export interface PodGroup {
   readonly id: string;
   readonly namespace: string;
   readonly selector: LabelSelector;
+  /**
+   * The service these pods are, recorded as `app.kubernetes.io/name` on the policies written for them so
+   * tooling can attribute those files to the service.
+   * @default - none: the policies are named after themselves
+   */
+  readonly service?: string;
 }
 
 export type Peer =
@@ -40,6 +47,13 @@ export interface Flow {
   readonly ports: readonly PortSpec[];
   /** Why it is allowed, for reviewers (written as an annotation on the policy). */
   readonly reason: string;
+  /**
+   * The one side this flow opens. A service's edge to a shared peer is written as two halves: the service's
+   * own policy names the peer, and the peer's policy admits a capability selector (never a list of services),
+   * so adding a service touches only its own policies. Both halves together allow exactly the edge.
+   * @default - both sides
+   */
+  readonly only?: 'ingress' | 'egress';
 }
 
 const tcp = (...ports: number[]): PortSpec[] => [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ port, protocol: 'TCP' as const }));
@@ -55,6 +69,52 @@ export const STORE_CLIENT_PART: Record<DataStore, StorePartName> = {
 
 /** Labels of migration Jobs' pods (operations page): the service's name and component `migration`. */
 export const MIGRATION_COMPONENT = 'migration';
+
+/** Pods labelled as `tier` services in their namespace (any service of that tier, present or future). */
+export function tierGroup(tier: Tier): PodGroup {
+  return { id: `${tier}s`, namespace: TIER_NAMESPACE[tier], selector: { matchLabels: { 'app.kubernetes.io/component': tier } } };
+}
+
+/** Pods of `tier` services that declare they use `store`, by their capability label. */
+export function storeClientGroup(tier: Tier, store: DataStore): PodGroup {
+  return {
+    id: `${tier}s-using-${store}`,
+    namespace: TIER_NAMESPACE[tier],
+    selector: { matchLabels: { 'app.kubernetes.io/component': tier, [usesLabel(store)]: CAPABILITY_VALUE } },
+  };
+}
+
+/**
+ * Migration Jobs' pods of services that use PostgreSQL, by labels every migration Job carries (component
+ * `migration` and its service's capability labels). The primary and identity admit this selector; what
+ * each migration may send is its service's own egress policy (`migrationGroup`).
+ */
+export const MIGRATIONS_GROUP: PodGroup = {
+  id: 'migrations',
+  namespace: NAMESPACES.backend,
+  selector: { matchLabels: { 'app.kubernetes.io/component': MIGRATION_COMPONENT, [usesLabel('postgres')]: CAPABILITY_VALUE } },
+};
+
+/**
+ * One service's migration Job pods (the service's name, component `migration`), whatever the Job's name or
+ * version: the policy exists from the catalogue entry, before and after any Job runs. Its policy names
+ * start `allow-egress-migration-nx-`, which no service's own policy (`allow-egress-nx-`) can collide with.
+ */
+export function migrationGroup(service: ServiceSpec): PodGroup {
+  return {
+    id: `migration-${workloadName(service)}`,
+    namespace: namespaceOf(service),
+    selector: { matchLabels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/component': MIGRATION_COMPONENT } },
+    service: service.name,
+  };
+}
+
+/** A group's pods in words, for reasons on shared policies: labels, never service names. */
+export function describeGroup(group: PodGroup): string {
+  const labels = Object.entries(group.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  const expressions = (group.selector.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} (${(e.values ?? []).join(', ')})`);
+  return `pods labelled ${[...labels, ...expressions].join(', ')} in ${group.namespace}`;
+}
 
 export function storeGroup(part: StorePartName): PodGroup {
   const spec = STORE_PARTS[part];
@@ -89,41 +149,68 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flo
     if (addon.ingressFromApiServer.length > 0) flows.push({ from: apiServer, to: pods(group), ports: tcp(...addon.ingressFromApiServer), reason: `the API server calls ${addon.name}'s webhook` });
   }
 
-  // Services: the gateway reaches each one; each backend but identity reaches identity; declared stores.
+  // Services. Each service's own policies name its peers; shared peers (the gateway, identity, the stores)
+  // admit capability selectors written once per tier, so the catalogue's services are never listed there.
   const identity = platform.services.find((s) => s.name === IDENTITY_SERVICE);
-  const groupOf = (service: PlatformSpec['services'][number]): PodGroup => ({
+  const groupOf = (service: ServiceSpec): PodGroup => ({
     id: workloadName(service),
     namespace: namespaceOf(service),
     selector: { matchLabels: selectorLabels(service) },
+    service: service.name,
   });
+  const tiers = (Object.keys(TIER_NAMESPACE) as Tier[]).filter((tier) => platform.services.some((s) => s.tier === tier));
+  for (const tier of tiers) {
+    const group = tierGroup(tier);
+    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes reach ${describeGroup(group)}`, only: 'egress' });
+    if (tier === 'frontend') {
+      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${describeGroup(group)} call the backends through the gateway`, only: 'ingress' });
+    }
+    const stores = (Object.keys(STORE_CLIENT_PART) as DataStore[]).filter((store) => platform.services.some((s) => s.tier === tier && storesOf(s).includes(store)));
+    for (const store of stores) {
+      const part = STORE_CLIENT_PART[store];
+      const clients = storeClientGroup(tier, store);
+      flows.push({ from: pods(clients), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${describeGroup(clients)} use ${store}`, only: 'ingress' });
+    }
+  }
+  if (identity) {
+    // Every backend but identity itself; the key is the stable service name label, not a list of services.
+    const backends: PodGroup = {
+      id: 'backends-but-identity',
+      namespace: TIER_NAMESPACE.backend,
+      selector: {
+        matchLabels: { 'app.kubernetes.io/component': 'backend' },
+        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'NotIn', values: [identity.name] }],
+      },
+    };
+    flows.push({ from: pods(backends), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(backends)} wait for and authenticate against identity`, only: 'ingress' });
+  }
   for (const service of platform.services) {
     const group = groupOf(service);
-    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}` });
+    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}`, only: 'ingress' });
     if (service.tier === 'frontend') {
-      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${service.name} calls the backends through the gateway` });
+      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${service.name} calls the backends through the gateway`, only: 'egress' });
     }
     if (service.tier === 'backend' && identity && service.name !== identity.name) {
-      flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name} waits for and authenticates against identity` });
+      flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name} waits for and authenticates against identity`, only: 'egress' });
     }
     for (const store of storesOf(service)) {
       const part = STORE_CLIENT_PART[store];
-      flows.push({ from: pods(group), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${service.name} uses ${store}` });
+      flows.push({ from: pods(group), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${service.name} uses ${store}`, only: 'egress' });
     }
   }
 
-  // Migration Jobs: identity (their wait-for-identity) and the PostgreSQL primary, never the pooler.
-  const migrating = platform.services.filter((s) => s.migration && storesOf(s).includes('postgres')).map((s) => s.name);
+  // Migration Jobs: identity (their wait-for-identity) and the PostgreSQL primary, never the pooler. Each
+  // service's migration has its own egress policy; the primary and identity admit the capability selector.
+  const migrating = platform.services.filter((s) => s.migration && storesOf(s).includes('postgres'));
+  const postgresPorts = tcp(...Object.values(STORE_PARTS.postgres.clientPorts));
   if (migrating.length > 0) {
-    const migrations: PodGroup = {
-      id: 'migrations',
-      namespace: NAMESPACES.backend,
-      selector: {
-        matchLabels: { 'app.kubernetes.io/component': MIGRATION_COMPONENT },
-        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: migrating }],
-      },
-    };
-    if (identity) flows.push({ from: pods(migrations), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: 'migrations wait for identity' });
-    flows.push({ from: pods(migrations), to: pods(storeGroup('postgres')), ports: tcp(...Object.values(STORE_PARTS.postgres.clientPorts)), reason: 'migrations run against the primary' });
+    if (identity) flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(MIGRATIONS_GROUP)} wait for identity`, only: 'ingress' });
+    flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(storeGroup('postgres')), ports: postgresPorts, reason: `${describeGroup(MIGRATIONS_GROUP)} run migrations against the primary`, only: 'ingress' });
+  }
+  for (const service of migrating) {
+    const group = migrationGroup(service);
+    if (identity) flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name}'s migration waits for identity`, only: 'egress' });
+    flows.push({ from: pods(group), to: pods(storeGroup('postgres')), ports: postgresPorts, reason: `${service.name}'s migration runs against the primary`, only: 'egress' });
   }
 
   // The data layer among itself, its operator, the API and object storage.
