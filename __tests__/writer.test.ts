@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { toYaml } from '../lib/output/render';
+import { referenceYaml, toYaml } from '../lib/output/render';
 import { readTree, writeEnvironments } from '../lib/output/writer';
 import { tempDir } from './helpers';
 
@@ -51,5 +51,30 @@ describe('toYaml', () => {
 
   test('leaves ordinary strings plain and multi-line strings as block literals', () => {
     expect(toYaml({ cpu: '500m', path: '/tmp', flag: '-c', script: 'a\nb\n' })).toBe('cpu: 500m\npath: /tmp\nflag: -c\nscript: |\n  a\n  b\n');
+  });
+});
+
+describe('the fast YAML emitter', () => {
+  test('renders every object of both environments byte for byte as the YAML library does', () => {
+    const { env } = require('./helpers');
+    for (const name of ['staging', 'production']) {
+      for (const m of env(name).manifests) expect(toYaml(m.object)).toBe(referenceYaml(m.object));
+    }
+  });
+
+  test('matches the library on the awkward cases: block scalars in maps and lists, empty collections, quoted keys', () => {
+    const tricky = {
+      script: 'set -eu\n  indented\n\nlast\n',
+      noTrailingNewline: 'a\nb',
+      list: ['plain', 'on', 'multi\nline\n', { k: 'v', nested: ['x'] }, {}, [], [1, 2]],
+      empty: {},
+      none: [],
+      n: 'NO',
+      'key with: colon': '#not a comment',
+      number: 3,
+      flag: false,
+      nothing: null,
+    };
+    expect(toYaml(tricky)).toBe(referenceYaml(tricky));
   });
 });

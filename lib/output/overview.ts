@@ -15,8 +15,66 @@ import { GeneratedFile, KubeObject, ManifestFile } from './render';
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 /** A Markdown code span; one with backticks inside (Traefik rules) needs a double-backtick fence. */
 const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
+/**
+ * Lookups the document makes for every service and policy, built in one pass over the objects so the
+ * overview stays linear in the size of the platform.
+ */
+interface OverviewIndex {
+  readonly byKey: ReadonlyMap<string, KubeObject>;
+  /** Public routes by `<namespace>/<Service name>`. */
+  readonly routes: ReadonlyMap<string, readonly string[]>;
+  /** Migration Jobs by service name. */
+  readonly migrations: ReadonlyMap<string, readonly KubeObject[]>;
+  /** Pod-creating objects by namespace, with their pod labels. */
+  readonly workloads: ReadonlyMap<string, readonly { readonly name: string; readonly labels: Record<string, string> }[]>;
+  /** Peers already resolved, by namespace and selectors. */
+  readonly peers: Map<string, Peer>;
+}
+
+const objectKey = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
+
+const indexes = new WeakMap<readonly ManifestFile[], OverviewIndex>();
+
+function indexOf(manifests: readonly ManifestFile[]): OverviewIndex {
+  const cached = indexes.get(manifests);
+  if (cached) return cached;
+  const byKey = new Map<string, KubeObject>();
+  const routes = new Map<string, string[]>();
+  const migrations = new Map<string, KubeObject[]>();
+  const workloads = new Map<string, { name: string; labels: Record<string, string> }[]>();
+  const addRoute = (key: string, route: string) => routes.set(key, [...(routes.get(key) ?? []), route]);
+  for (const { object } of manifests) {
+    const o = object as any;
+    byKey.set(objectKey(o.kind, o.metadata.namespace, o.metadata.name), object);
+    if (o.kind === 'Ingress') {
+      for (const rule of o.spec?.rules ?? []) {
+        for (const p of rule.http?.paths ?? []) {
+          if (p.backend?.service?.name) addRoute(`${o.metadata.namespace}/${p.backend.service.name}`, `${rule.host ?? '*'}${p.path ?? '/'}`);
+        }
+      }
+    }
+    if (o.kind === 'IngressRoute' || o.kind === 'IngressRouteTCP') {
+      for (const route of o.spec?.routes ?? []) {
+        for (const s of route.services ?? []) addRoute(`${s.namespace ?? o.metadata.namespace}/${s.name}`, route.match);
+      }
+    }
+    const labels = o.metadata.labels ?? {};
+    if (o.kind === 'Job' && labels['app.kubernetes.io/component'] === 'migration') {
+      const service = labels['app.kubernetes.io/name'];
+      migrations.set(service, [...(migrations.get(service) ?? []), object]);
+    }
+    if (podSpecOf(object)) {
+      const ns = o.metadata.namespace ?? '';
+      workloads.set(ns, [...(workloads.get(ns) ?? []), { name: o.metadata.name, labels: podLabelsOf(object) }]);
+    }
+  }
+  const index = { byKey, routes, migrations, workloads, peers: new Map<string, Peer>() };
+  indexes.set(manifests, index);
+  return index;
+}
+
 const find = (manifests: readonly ManifestFile[], kind: string, namespace: string | undefined, name: string) =>
-  manifests.map((m) => m.object).find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace) as any;
+  indexOf(manifests).byKey.get(objectKey(kind, namespace, name)) as any;
 
 function resources(container: any): { requests: string; limits: string } {
   const r = container?.resources ?? {};
@@ -26,24 +84,7 @@ function resources(container: any): { requests: string; limits: string } {
 
 /** Public routes that reach a Service: Ingress rules and Traefik IngressRoutes naming it as a backend. */
 function routesTo(manifests: readonly ManifestFile[], service: string, namespace: string): string[] {
-  const routes: string[] = [];
-  for (const { object } of manifests) {
-    const o = object as any;
-    if (o.kind === 'Ingress') {
-      for (const rule of o.spec?.rules ?? []) {
-        for (const p of rule.http?.paths ?? []) {
-          if (p.backend?.service?.name === service && o.metadata.namespace === namespace) routes.push(`${rule.host ?? '*'}${p.path ?? '/'}`);
-        }
-      }
-    }
-    if (o.kind === 'IngressRoute' || o.kind === 'IngressRouteTCP') {
-      for (const route of o.spec?.routes ?? []) {
-        const hit = (route.services ?? []).some((s: any) => s.name === service && (s.namespace ?? o.metadata.namespace) === namespace);
-        if (hit) routes.push(route.match);
-      }
-    }
-  }
-  return [...new Set(routes)].sort();
+  return [...new Set(indexOf(manifests).routes.get(`${namespace}/${service}`) ?? [])].sort();
 }
 
 /** `wait-for-<x>` init containers: what a pod waits for before it starts. */
@@ -102,9 +143,7 @@ function layersTable(context: DocumentContext): string[] {
 
 /** Migration Jobs of a service: Jobs labelled component=migration and name=<service>. */
 function migrationJobs(manifests: readonly ManifestFile[], service: ServiceSpec): KubeObject[] {
-  return manifests
-    .map((m) => m.object)
-    .filter((o) => o.kind === 'Job' && o.metadata.labels?.['app.kubernetes.io/component'] === 'migration' && o.metadata.labels?.['app.kubernetes.io/name'] === service.name);
+  return [...(indexOf(manifests).migrations.get(service.name) ?? [])];
 }
 
 function migrationsList(context: DocumentContext): string[] {
@@ -163,13 +202,19 @@ function peerOf(manifests: readonly ManifestFile[], namespace: string | undefine
     return { id: id(`peer_${label}`), label };
   }
   if (!podSelector || Object.keys(podSelector).length === 0) return { id: id(`ns_${namespace}`), label: `all pods in ${namespace}` };
-  const names = manifests
-    .map((m) => m.object)
-    .filter((o) => o.metadata.namespace === namespace && podSpecOf(o) && selects(podSelector, podLabelsOf(o)))
-    .map((o) => o.metadata.name)
-    .sort();
-  const label = names.length > 0 ? `${namespace}: ${names.join(', ')}` : `${namespace}: ${selectorText(podSelector)}`;
-  return { id: id(`peer_${label}`), label };
+  const index = indexOf(manifests);
+  const key = `${namespace}\0${JSON.stringify(podSelector)}`;
+  let peer = index.peers.get(key);
+  if (!peer) {
+    const names = (index.workloads.get(namespace ?? '') ?? [])
+      .filter((w) => selects(podSelector, w.labels))
+      .map((w) => w.name)
+      .sort();
+    const label = names.length > 0 ? `${namespace}: ${names.join(', ')}` : `${namespace}: ${selectorText(podSelector)}`;
+    peer = { id: id(`peer_${label}`), label };
+    index.peers.set(key, peer);
+  }
+  return peer;
 }
 
 function selectorText(selector: any): string {

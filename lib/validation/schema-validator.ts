@@ -1,4 +1,9 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
+import { version as AJV_VERSION } from 'ajv/package.json';
 import core from './schemas/kubernetes-1.28.json';
 import crds from './schemas/crds.json';
 import { appendIndex, appendKey } from './paths';
@@ -26,24 +31,72 @@ export function knownKinds(): string[] {
   return [...Object.keys(CORE.kinds), ...Object.keys(CRDS.kinds)];
 }
 
+/** Options of every validator, compiled here or ahead of time (formats are not checked, see schema-generation.ts). */
+const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, validateFormats: false } as const;
+
+/** Identifies the schemas and options a precompiled validator module was built from. */
+export function validatorFingerprint(): string {
+  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, core, crds])).digest('hex').slice(0, 16);
+}
+
+function kindSchemaForAjv(entry: KindSchema & { source: 'core' | 'crd' }): object {
+  // A top-level object states its apiVersion and kind (optional in the shared definition, see schema-generation).
+  return entry.source === 'core' ? { allOf: [{ $ref: `k8s${(entry.schema as { $ref: string }).$ref}` }], required: ['apiVersion', 'kind'] } : entry.schema;
+}
+
+function newAjv(source: boolean): Ajv {
+  const instance = new Ajv({ ...AJV_OPTIONS, code: { source } });
+  instance.addSchema({ $id: 'k8s', definitions: CORE.definitions });
+  return instance;
+}
+
+/**
+ * The source of a CommonJS module holding every known kind's validator, compiled ahead of time (ajv
+ * standalone): compiling the large CRD and pod schemas takes seconds, loading them a fraction of that.
+ * `npm run build` writes it to .build/validators.js, keyed by `validatorFingerprint()`.
+ */
+export function precompiledValidatorsSource(): string {
+  const instance = newAjv(true);
+  const exportsByKind: Record<string, string> = {};
+  knownKinds().forEach((key, i) => {
+    const slash = key.lastIndexOf('/');
+    const entry = kindSchema(key.slice(0, slash), key.slice(slash + 1))!;
+    instance.addSchema({ ...kindSchemaForAjv(entry), $id: `kind${i}` });
+    exportsByKind[key] = `kind${i}`;
+  });
+  const code = standaloneCode(instance, exportsByKind);
+  return `${code}\nmodule.exports.fingerprint = ${JSON.stringify(validatorFingerprint())};\n`;
+}
+
 let ajv: Ajv | undefined;
+let precompiled: Record<string, ValidateFunction> | null | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
-/** Compiled lazily per kind: a synth compiles only the kinds it writes (the CNPG Cluster schema alone is large). */
+/** The validators `npm run build` compiled ahead of time, if present and built from these very schemas. */
+function loadPrecompiled(): Record<string, ValidateFunction> | null {
+  // Bundled, this file lives in .build/ beside the module; from source (jest), two folders up.
+  for (const candidate of [path.join(__dirname, 'validators.js'), path.join(__dirname, '..', '..', '.build', 'validators.js')]) {
+    if (!fs.existsSync(candidate)) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(candidate) as Record<string, ValidateFunction> & { fingerprint?: string };
+    if (module.fingerprint === validatorFingerprint()) return module;
+  }
+  return null;
+}
+
+/** Compiled ahead of time where `npm run build` did so, else lazily per kind (a synth compiles only the kinds it writes). */
 function validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
   const key = `${apiVersion}/${kind}`;
   let validate = compiled.get(key);
   if (validate) return validate;
   const entry = kindSchema(apiVersion, kind);
   if (!entry) return undefined;
-  if (!ajv) {
-    // Formats are not checked (see schema-generation.ts); everything else of the schemas is.
-    ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
-    ajv.addSchema({ $id: 'k8s', definitions: CORE.definitions });
+  if (precompiled === undefined) precompiled = loadPrecompiled();
+  validate = precompiled?.[key];
+  if (!validate) {
+    ajv ??= newAjv(false);
+    validate = ajv.compile(kindSchemaForAjv(entry));
   }
-  // A top-level object states its apiVersion and kind (optional in the shared definition, see schema-generation).
-  const schema = entry.source === 'core' ? { allOf: [{ $ref: `k8s${(entry.schema as { $ref: string }).$ref}` }], required: ['apiVersion', 'kind'] } : entry.schema;
-  validate = ajv.compile(schema);
   compiled.set(key, validate);
   return validate;
 }
