@@ -287,7 +287,10 @@ describe('change-data capture toggle', () => {
     expect(cluster.spec.managed).toBeUndefined();
     expect(Object.keys(cluster.spec.postgresql.parameters).some((k) => k.startsWith('pg_failover_slots'))).toBe(false);
     const kafka = out.find((o) => o.kind === 'Kafka');
-    expect(kafka.spec.kafka.listeners[0].networkPolicyPeers).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nx-backend' } } }]);
+    // Strimzi's own policy admits only pods labelled as Kafka clients, never a whole namespace.
+    expect(kafka.spec.kafka.listeners[0].networkPolicyPeers).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nx-backend' } }, podSelector: { matchLabels: { 'platform.bana.com.vn/uses-kafka': 'true' } } },
+    ]);
   });
 
   test('a prebuilt Connect image replaces the in-cluster build', () => {

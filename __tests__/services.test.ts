@@ -1,7 +1,7 @@
 import { PLATFORM } from '../lib/platform';
-import { healthPathOf } from '../lib/platform/conventions';
+import { healthPathOf, versionLabel } from '../lib/platform/conventions';
 import { EnvironmentName } from '../lib/platform/types';
-import { env, find, FIXTURE_TAG, objects, podSpecs, tryFind } from './helpers';
+import { env, find, FIXTURE_TAG, objects, podSpecs, synthEnv, tryFind } from './helpers';
 
 const BACKENDS = ['identity', 'commerce', 'sale', 'finance', 'inventory', 'ledger', 'pricing', 'payment-api', 'payment-worker', 'signal'];
 const FRONTENDS = ['client', 'bo', 'wiki', 'sale-renderer'];
@@ -204,5 +204,27 @@ describe('reviewable output', () => {
     for (const m of env(envName).manifests) {
       expect(m.path).toBe(`${m.folder}/${m.object.metadata.namespace ?? '_cluster'}/${m.object.metadata.name}.${m.object.kind.toLowerCase()}.yaml`);
     }
+  });
+});
+
+describe('version labels', () => {
+  test('the tag itself where it is a valid label value', () => {
+    expect(versionLabel('4f1c2a9')).toBe('4f1c2a9');
+    expect(versionLabel('v1.2.3_rc-1')).toBe('v1.2.3_rc-1');
+  });
+
+  test('every tag the inputs accept gives a valid, distinct label: long tags and tags ending in . - _', () => {
+    const long = `release-${'x'.repeat(110)}`;
+    const tags = [long, `${long}y`, 'v1.0.', 'build_', '_hidden', 'a-', 'Z'.repeat(128)];
+    const labels = tags.map(versionLabel);
+    for (const label of labels) expect(label).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/);
+    expect(new Set(labels).size).toBe(tags.length);
+  });
+
+  test('a synth with a 128-character tag passes validation and labels the Deployment with the short form', () => {
+    const tag = 'T'.repeat(128);
+    const d = find(synthEnv('staging', { tag: { value: tag, input: 'test' } }), 'Deployment', 'nx-sale');
+    expect(d.spec.template.spec.containers[0].image).toBe(`bcr.bana.com.vn/nx-sale:${tag}`);
+    expect(d.metadata.labels['app.kubernetes.io/version']).toBe(versionLabel(tag));
   });
 });

@@ -7,6 +7,7 @@ import {
   healthPathOf,
   namespaceOf,
   PART_OF,
+  versionLabel,
   replicasOf,
   resourcesOf,
   selectorLabels,
@@ -39,7 +40,7 @@ export interface ServiceWorkloadProps {
   readonly environment: EnvironmentSpec;
   /** Full image reference, `<registry>/nx-<service>:<tag>`. */
   readonly image: string;
-  /** The image tag, recorded as `app.kubernetes.io/version`. */
+  /** The image tag, recorded as `app.kubernetes.io/version` (shortened where it is not a valid label value). */
   readonly version: string;
   /** The ConfigMap data this service's pods read; its digest goes on the pod template. */
   readonly configData: readonly Record<string, string>[];
@@ -75,7 +76,8 @@ export class ServiceWorkload extends Construct {
     this.name = workloadName(service);
     this.namespace = namespaceOf(service);
     const selector = selectorLabels(service);
-    const labels = { ...commonLabels(service.name, service.tier), 'app.kubernetes.io/version': props.version };
+    const version = versionLabel(props.version);
+    const labels = { ...commonLabels(service.name, service.tier), 'app.kubernetes.io/version': version };
     const replicas = replicasOf(service, env);
     const health = healthPathOf(service);
     const metadata = { name: this.name, namespace: this.namespace, labels };
@@ -125,7 +127,7 @@ export class ServiceWorkload extends Construct {
         template: {
           metadata: {
             // Capability labels let shared network policies admit this pod without naming the service.
-            labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/version': props.version, ...capabilityLabels(service) },
+            labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/version': version, ...capabilityLabels(service) },
             annotations: {
               [DEFAULT_CONTAINER_ANNOTATION]: service.name,
               [CONFIG_DIGEST_ANNOTATION]: digest(props.configData),

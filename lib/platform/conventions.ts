@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { DataStore, EnvironmentSpec, ResourceSpec, ServiceSpec, Tier } from './types';
 
 /**
@@ -109,4 +110,21 @@ export function replicasOf(service: ServiceSpec, env: EnvironmentSpec): { min: n
 
 export function resourcesOf(service: ServiceSpec): ResourceSpec {
   return service.resources ?? TIER_DEFAULTS[service.tier].resources;
+}
+
+const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+
+/**
+ * The `app.kubernetes.io/version` label for an image tag: the tag itself where it is a valid label value
+ * (at most 63 characters, alphanumeric at both ends), else a stable shortened form with a hash of the tag, so
+ * every tag the inputs accept gives a valid label and different tags never share one.
+ */
+export function versionLabel(tag: string): string {
+  if (LABEL_VALUE.test(tag)) return tag;
+  const hash = createHash('sha256').update(tag).digest('hex').slice(0, 8);
+  const head = tag
+    .replace(/[^-A-Za-z0-9_.]/g, '-')
+    .slice(0, 63 - hash.length - 1)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return head.length > 0 ? `${head}-${hash}` : hash;
 }

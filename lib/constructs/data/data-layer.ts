@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { CAPABILITY_VALUE, usesLabel } from '../../platform/capabilities';
 import { DATA_NAMES, DATA_PORTS, DataLayerSpec } from '../../platform/data';
 import { InputError } from '../../platform/errors';
 import { STORE_PARTS } from '../../platform/stores';
@@ -47,8 +48,12 @@ export class DataLayer extends Construct {
 
     this.postgres = new PostgresCluster(this, 'Postgres', { environment, sizing: spec.postgres, storageClass, logicalReplication: cdc });
     this.redis = new RedisCluster(this, 'Redis', { environment, sizing: spec.redis, storageClass });
-    const kafkaClients = [...new Set([...props.kafkaClientNamespaces, ...(cdc ? [STORE_PARTS.debezium.namespace] : [])])].sort();
-    this.kafka = new KafkaCluster(this, 'Kafka', { environment, sizing: spec.kafka, clientNamespaces: kafkaClients, storageClass });
+    // Services that declare kafka carry its capability label; Debezium is selected by its own labels.
+    const kafkaClients = [
+      ...[...new Set(props.kafkaClientNamespaces)].sort().map((namespace) => ({ namespace, selector: { [usesLabel('kafka')]: CAPABILITY_VALUE } })),
+      ...(cdc ? [{ namespace: STORE_PARTS.debezium.namespace, selector: STORE_PARTS.debezium.selector }] : []),
+    ];
+    this.kafka = new KafkaCluster(this, 'Kafka', { environment, sizing: spec.kafka, clientPeers: kafkaClients, storageClass });
     this.typesense = new TypesenseCluster(this, 'Typesense', { environment, sizing: spec.typesense, storageClass });
     if (cdc) {
       this.debezium = new Debezium(this, 'Debezium', {

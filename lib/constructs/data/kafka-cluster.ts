@@ -23,8 +23,11 @@ export interface KafkaClusterProps {
   readonly environment: EnvironmentSpec;
   /** Brokers, controllers, volumes, resources, replication factor and min ISR. */
   readonly sizing: KafkaSizing;
-  /** Namespaces whose pods may connect to the client listener (Strimzi's own generated NetworkPolicy). */
-  readonly clientNamespaces: readonly string[];
+  /**
+   * Pods that may connect to the client listener, for the NetworkPolicy Strimzi generates itself. Policies
+   * add up, so these must be as narrow as the platform's own (01-network): a namespace and pod labels.
+   */
+  readonly clientPeers: readonly { readonly namespace: string; readonly selector: Readonly<Record<string, string>> }[];
   /**
    * StorageClass of the Kafka volumes.
    * @default - the cluster's default StorageClass
@@ -76,7 +79,10 @@ export class KafkaCluster extends Construct {
               // Plain, unauthenticated: the runbook's kafka-topics.sh connects with no client config. Access is
               // limited by NetworkPolicy to the namespaces that need Kafka.
               tls: false,
-              networkPolicyPeers: props.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
+              networkPolicyPeers: props.clientPeers.map((peer) => ({
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': peer.namespace } },
+                podSelector: { matchLabels: { ...peer.selector } },
+              })),
             },
           ],
           config: {
