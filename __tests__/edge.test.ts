@@ -94,8 +94,8 @@ describe('edge', () => {
       }
     });
 
-    test(`${name}: an IngressRoute per service routes its host (and /v1/api/<segment> for backends) to nx-<service>:3000`, () => {
-      for (const s of SERVICES) {
+    test(`${name}: an IngressRoute per public service routes its host (and /v1/api/<segment> for backends) to nx-<service>:3000`, () => {
+      for (const s of SERVICES.filter((x) => x.public ?? true)) {
         const ns = s.tier === 'backend' ? 'nx-backend' : 'nx-app';
         const route = find(env(name), 'IngressRoute', `nx-${s.name}`, ns);
         expect(route.apiVersion).toBe('traefik.io/v1alpha1');
@@ -108,6 +108,13 @@ describe('edge', () => {
         expect(r.middlewares.map((m: any) => m.name)).toContain('security-headers');
         for (const m of r.middlewares) expect(tryFind(env(name), 'Middleware', m.name, ns)).toBeDefined();
       }
+    });
+
+    test(`${name}: a service marked public: false (payment-worker) has no route`, () => {
+      expect(SERVICES.find((x) => x.name === 'payment-worker')!.public).toBe(false);
+      expect(tryFind(env(name), 'IngressRoute', 'nx-payment-worker', 'nx-backend')).toBeUndefined();
+      const matches = objects(env(name), 'IngressRoute').flatMap((r: any) => r.spec.routes.map((x: any) => x.match)).join(' ');
+      expect(matches).not.toContain('/v1/api/payment-worker');
     });
 
     test(`${name}: identity's routes are rate limited per client address`, () => {

@@ -204,7 +204,7 @@ function expectedIngress(name: EnvironmentName, to: Endpoint, from: Endpoint, po
     }
     case 'service':
       if (port !== 3000) return false;
-      if (f.kind === 'gateway') return true;
+      if (f.kind === 'gateway') return t.service.public ?? true;
       return t.service.name === 'identity' && ((f.kind === 'service' && f.service.tier === 'backend' && f.service.name !== 'identity') || (f.kind === 'migration' && (f.service.uses ?? []).includes('postgres')));
     case 'store': {
       const part = STORE_PARTS[t.part] as any;
@@ -272,13 +272,13 @@ for (const name of ['staging', 'production'] as const) {
       expect(mismatches(openApp).wrong).toContain('Deployment nx-app/nx-client -> internet:443 allowed');
     });
 
-    test('the gateway reaches every Deployment of the catalogue on 3000, the internet reaches none of them', () => {
+    test('the gateway reaches every public Deployment of the catalogue on 3000 and no other; the internet reaches none', () => {
       const gateway = endpoints.find((e) => e.role.kind === 'gateway')!;
       const internet = endpoints.find((e) => e.role.kind === 'external')!;
       const services = endpoints.filter((e) => e.role.kind === 'service');
       expect(services.length).toBe(SERVICES.length);
       for (const s of services) {
-        expect(allowed(policies, gateway, s, 3000)).toBe(true);
+        expect(allowed(policies, gateway, s, 3000)).toBe(s.role.kind === 'service' && (s.role.service.public ?? true));
         expect(allowed(policies, internet, s, 3000)).toBe(false);
       }
     });

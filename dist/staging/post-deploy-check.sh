@@ -87,7 +87,6 @@ if [ "$SKIP_PUBLIC" = 0 ]; then
   check 'public https://api.staging.bana.com.vn/v1/api/ledger/health' curl -fsS --max-time 10 -o /dev/null https://api.staging.bana.com.vn/v1/api/ledger/health
   check 'public https://api.staging.bana.com.vn/v1/api/pricing/health' curl -fsS --max-time 10 -o /dev/null https://api.staging.bana.com.vn/v1/api/pricing/health
   check 'public https://api.staging.bana.com.vn/v1/api/payment/health' curl -fsS --max-time 10 -o /dev/null https://api.staging.bana.com.vn/v1/api/payment/health
-  check 'public https://api.staging.bana.com.vn/v1/api/payment-worker/health' curl -fsS --max-time 10 -o /dev/null https://api.staging.bana.com.vn/v1/api/payment-worker/health
   check 'public https://api.staging.bana.com.vn/v1/api/signal/health' curl -fsS --max-time 10 -o /dev/null https://api.staging.bana.com.vn/v1/api/signal/health
   check 'public https://client.staging.bana.com.vn/' curl -fsS --max-time 10 -o /dev/null https://client.staging.bana.com.vn/
   check 'public https://bo.staging.bana.com.vn/' curl -fsS --max-time 10 -o /dev/null https://bo.staging.bana.com.vn/

@@ -1,7 +1,7 @@
 import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
 import { CLUSTER_SETTINGS } from '../platform/cluster';
 import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
-import { APP_PORT, IDENTITY_SERVICE, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
+import { APP_PORT, IDENTITY_SERVICE, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
 import { STORE_PARTS, StorePartName } from '../platform/stores';
 import { DataStore, EnvironmentSpec, PlatformSpec, ServiceSpec, Tier } from '../platform/types';
 
@@ -186,7 +186,9 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flo
   }
   for (const service of platform.services) {
     const group = groupOf(service);
-    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}`, only: 'ingress' });
+    if (isPublic(service)) {
+      flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}`, only: 'ingress' });
+    }
     if (service.tier === 'frontend') {
       flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${service.name} calls the backends through the gateway`, only: 'egress' });
     }

@@ -71,6 +71,11 @@ export function serviceHost(service: ServiceSpec): string {
   return `${workloadName(service)}.${namespaceOf(service)}.svc.cluster.local`;
 }
 
+/** Whether the gateway routes public traffic to the service (`public`, default true). */
+export function isPublic(service: ServiceSpec): boolean {
+  return service.public ?? true;
+}
+
 export function storesOf(service: ServiceSpec): readonly DataStore[] {
   return service.uses ?? [];
 }

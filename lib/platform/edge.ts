@@ -1,4 +1,4 @@
-import { healthPathOf, NAMESPACES } from './conventions';
+import { healthPathOf, isPublic, NAMESPACES } from './conventions';
 import { EnvironmentName, EnvironmentSpec, PlatformSpec, ResourceSpec, ServiceSpec } from './types';
 
 /**
@@ -62,9 +62,9 @@ export interface PublicHost {
 }
 
 export function publicHosts(platform: PlatformSpec, env: EnvironmentSpec): PublicHost[] {
-  const backends = platform.services.filter((s) => s.tier === 'backend');
+  const backends = platform.services.filter((s) => s.tier === 'backend' && isPublic(s));
   const hosts: PublicHost[] = backends.length > 0 ? [{ key: 'api', host: apiHostOf(env), services: backends }] : [];
-  for (const frontend of platform.services.filter((s) => s.tier === 'frontend')) {
+  for (const frontend of platform.services.filter((s) => s.tier === 'frontend' && isPublic(s))) {
     hosts.push({ key: frontend.name, host: frontendHostOf(frontend, env), services: [frontend] });
   }
   return hosts;

@@ -21,7 +21,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     // The page names this migration "payment"; it runs payment-api's image, which owns the payment schema.
     migration: { order: 7, name: 'payment' },
   },
-  { name: 'payment-worker', tier: 'backend', ha: false, uses: ['postgres', 'redis', 'kafka'] },
+  // A background worker: its port 3000 serves health checks only, so it gets no public route.
+  { name: 'payment-worker', tier: 'backend', ha: false, public: false, uses: ['postgres', 'redis', 'kafka'] },
   { name: 'signal', tier: 'backend', ha: true, uses: ['redis', 'kafka'] },
   { name: 'client', tier: 'frontend', ha: false },
   { name: 'bo', tier: 'frontend', ha: false },

@@ -55,6 +55,13 @@ export interface ServiceSpec {
    */
   readonly healthPath?: string;
   /**
+   * Whether the gateway routes public traffic to it (backends under `/v1/api/<segment>` of the API host,
+   * frontends on their own host). A worker with no public API says `false`: no route, and no network path
+   * from the gateway.
+   * @default true
+   */
+  readonly public?: boolean;
+  /**
    * Stores this service talks to. Drives its configuration, its network allows and the data layer.
    * @default - none
    */
