@@ -84,3 +84,15 @@ export function crdResources<Q>(spec: ResourceSpec, fromString: (value: string) 
   };
 }
 
+
+/** The `data` volume claim of a store's StatefulSet: one ReadWriteOnce volume per pod, labelled like the pods. */
+export function dataVolumeClaim(selector: Readonly<Record<string, string>>, size: string, storageClass?: string): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name: 'data', labels: { ...selector } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: storageClass,
+      resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+    },
+  };
+}

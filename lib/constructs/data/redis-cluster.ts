@@ -8,7 +8,7 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
-import { assertInteger, assertResources, assertStorageSize, kubeResources, subject } from './checks';
+import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
@@ -178,16 +178,7 @@ export class RedisCluster extends Construct {
             topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector) : undefined,
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClass,
-              resources: { requests: { storage: k8s.Quantity.fromString(sizing.storageSize) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [dataVolumeClaim(selector, sizing.storageSize, props.storageClass)],
       },
     });
 

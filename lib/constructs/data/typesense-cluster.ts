@@ -6,7 +6,7 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from '../pod-defaults';
-import { assertInteger, assertOdd, assertResources, assertStorageSize, kubeResources, subject } from './checks';
+import { assertInteger, assertOdd, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
@@ -132,16 +132,7 @@ export class TypesenseCluster extends Construct {
             topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector) : undefined,
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClass,
-              resources: { requests: { storage: k8s.Quantity.fromString(sizing.storageSize) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [dataVolumeClaim(selector, sizing.storageSize, props.storageClass)],
       },
     });
 
