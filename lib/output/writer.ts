@@ -18,10 +18,15 @@ export function writeEnvironments(outDir: string, environments: readonly Environ
   fs.mkdirSync(parent, { recursive: true });
   const scratch = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.tmp-`));
   try {
+    const made = new Set<string>();
     for (const env of environments) {
       for (const [relative, content] of env.files) {
         const target = path.join(scratch, 'new', env.name, relative);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
+        const dir = path.dirname(target);
+        if (!made.has(dir)) {
+          fs.mkdirSync(dir, { recursive: true });
+          made.add(dir);
+        }
         fs.writeFileSync(target, content);
       }
     }
