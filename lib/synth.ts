@@ -16,6 +16,7 @@ import { DOCUMENTS } from './output/documents';
 import { Overrides, resolveRelease, selectEnvironments } from './platform/inputs';
 import { EnvironmentSpec, PlatformSpec, Release } from './platform/types';
 import { validatePlatform } from './platform/validate';
+import { saveValidatorCodeCache } from './validation/schema-validator';
 import { assertValidManifests } from './validation/validate';
 
 /** One environment, synthesized in memory: its objects, and every file of `dist/<env>/` with its bytes. */
@@ -81,5 +82,8 @@ export function synthesizePlatform(platform: PlatformSpec, overrides: Overrides,
   validatePlatform(platform);
   const environments = selectEnvironments(platform, overrides.environments, envInput);
   const releases = environments.map((env) => ({ env, release: resolveRelease(platform, env, releaseDir, overrides) }));
-  return releases.map(({ env, release }) => synthesizeEnvironment(platform, env, release));
+  const synthesized = releases.map(({ env, release }) => synthesizeEnvironment(platform, env, release));
+  // Build cache only (.build/), never dist/: the next run loads the schema validators already compiled.
+  saveValidatorCodeCache();
+  return synthesized;
 }
