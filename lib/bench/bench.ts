@@ -100,6 +100,9 @@ function main(): void {
     const samples = [];
     let files = 0;
     for (let i = 0; i < RUNS; i++) {
+      // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
+      // billed to the next.
+      spawnSync('sync');
       const r = spawnSync(process.execPath, [self, '--child', kind], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`bench child ${kind} failed: ${r.stderr}`);
       const parsed = JSON.parse(r.stdout) as { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number };
