@@ -93,7 +93,7 @@ function waitsFor(pod: any): string[] {
 }
 
 function servicesTable(context: DocumentContext): string[] {
-  const { platform, manifests, environment, release } = context;
+  const { platform, manifests, release } = context;
   const lines = [
     '| service | namespace | image | replicas | requests (cpu / memory) | limits (cpu / memory) | depends on | public route |',
     '|---|---|---|---|---|---|---|---|',
@@ -112,7 +112,6 @@ function servicesTable(context: DocumentContext): string[] {
     const image = app?.image ?? imageOf(release, service.name);
     lines.push(`| ${service.name} | ${ns} | ${code(image)} | ${replicas} | ${requests} | ${limits} | ${cell(depends)} | ${routes.length > 0 ? routes.map((r) => code(cell(r))).join('<br>') : '–'} |`);
   }
-  void environment;
   return lines;
 }
 
