@@ -46,7 +46,6 @@ export function synthesizeEnvironment(platform: PlatformSpec, environment: Envir
   const built = new Map<string, ManifestFile[]>();
   for (const layer of LAYERS.filter((l) => !l.derived)) built.set(layer.folder, build(layer, []));
   const base = [...built.values()].flat();
-  assertUniquePaths(base);
   assertValidManifests(base);
   for (const layer of LAYERS.filter((l) => l.derived)) {
     const derived = build(layer, base.map((m) => m.object));

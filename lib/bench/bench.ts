@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeEnvironments } from '../output/writer';
 import { PLATFORM } from '../platform';
+import { RELEASE_DIR } from '../platform/inputs';
 import { PlatformSpec, ServiceSpec } from '../platform/types';
 import { synthesizePlatform } from '../synth';
 
@@ -39,7 +40,7 @@ function child(kind: string): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-'));
   const platform = kind === 'generated' ? generatedPlatform(1000) : PLATFORM;
   const start = process.hrtime.bigint();
-  const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, 'lib', 'platform', 'releases'));
+  const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, RELEASE_DIR));
   const synthesized = process.hrtime.bigint();
   writeEnvironments(path.join(out, 'dist'), envs.map((e) => ({ name: e.environment.name, files: e.files })));
   const end = process.hrtime.bigint();

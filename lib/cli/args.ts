@@ -1,5 +1,5 @@
 import { InputError } from '../platform/errors';
-import { Overrides } from '../platform/inputs';
+import { Overrides, RELEASE_DIR } from '../platform/inputs';
 
 /** Parsed command line of the synthesizer. */
 export interface CliOptions {
@@ -39,7 +39,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const tags: { service: string; value: string; input: string }[] = [];
   let registry: Overrides['registry'];
   let outDir = 'dist';
-  let releaseDir = 'lib/platform/releases';
+  let releaseDir = RELEASE_DIR;
   let save = false;
   let help = false;
   let tagFromCli = false;
