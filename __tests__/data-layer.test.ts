@@ -73,6 +73,22 @@ describe('names the services and the runbook use', () => {
       expect(first.env).toEqual(expect.arrayContaining([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'nx-redis', key: 'password' } } }]));
     });
 
+    test(`${name}: every file the runtime redis.conf includes is mounted in the redis container itself`, () => {
+      const sts = find(env(name), 'StatefulSet', 'nx-redis', 'nx-broker');
+      const spec = sts.spec.template.spec;
+      const redis = spec.containers.find((c: any) => c.name === 'redis');
+      const configMaps = Object.fromEntries(objects(env(name), 'ConfigMap').map((c: any) => [c.metadata.name, c]));
+      const includes = [...find(env(name), 'ConfigMap', 'nx-redis-config').data['prepare.sh'].matchAll(/^include (\S+)$/gm)].map((m) => m[1]);
+      expect(includes.length).toBeGreaterThan(0);
+      for (const file of includes) {
+        const mount = redis.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
+        if (!mount) throw new Error(`StatefulSet nx-redis, container redis: redis.conf includes ${file}, but no volume is mounted there`);
+        const volume = spec.volumes.find((v: any) => v.name === mount.name);
+        const key = file.slice(mount.mountPath.length + 1);
+        expect(volume.configMap && Object.keys(configMaps[volume.configMap.name].data)).toContain(key);
+      }
+    });
+
     test(`${name}: Kafka pods are nx-kafka-<id> with ids from 0 and a plain listener on 29092`, () => {
       const kafka = find(env(name), 'Kafka', 'nx', 'nx-broker');
       const pool = find(env(name), 'KafkaNodePool', 'kafka', 'nx-broker');

@@ -123,6 +123,11 @@ describe('edge', () => {
       expect(find(env(name), 'IngressRoute', 'nx-identity', 'nx-backend').spec.routes[0].middlewares[0]).toEqual({ name: 'identity-rate-limit' });
     });
 
+    test(`${name}: ingress-nginx keeps NET_BIND_SERVICE, which its binaries carry as a file capability, and nothing else`, () => {
+      const container = find(env(name), 'Deployment', 'ingress-nginx-controller', 'nx-internal').spec.template.spec.containers[0];
+      expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    });
+
     test(`${name}: ingress-nginx and Traefik images are pinned, never latest`, () => {
       for (const n of ['ingress-nginx-controller', 'traefik']) {
         const image = find(env(name), 'Deployment', n, 'nx-internal').spec.template.spec.containers[0].image;

@@ -86,6 +86,10 @@ describe.each(['staging', 'production'] as const)('migration Jobs in %s', (envNa
       const db = init.find((c: any) => c.name === 'wait-for-db');
       expect(db.image).toBe('postgres:16-alpine');
       expect(db.command).toEqual(['sh', '-c', `until pg_isready -h ${PRIMARY} -p 5432; do sleep 2; done`]);
+      // postgres:16-alpine's passwd lists root and postgres (uid 70) only: any other uid needs a user name,
+      // or libpq makes no attempt and pg_isready answers "no attempt" for ever.
+      const uid = db.securityContext?.runAsUser ?? pod().securityContext.runAsUser;
+      if (![0, 70].includes(uid)) expect((db.env ?? []).find((e: any) => e.name === 'PGUSER')?.value).toMatch(/^[a-z_][a-z0-9_]*$/);
       const identity = init.find((c: any) => c.name === 'wait-for-identity');
       if (m.service === 'identity') {
         expect(init.map((c: any) => c.name)).toEqual(['wait-for-db']);

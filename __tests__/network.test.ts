@@ -84,6 +84,25 @@ const IMPOSTOR_LABELS: Labels = {
   ...Object.fromEntries(ALL_STORES.map((store) => [usesLabel(store), 'true'])),
 };
 
+/**
+ * Labels the operators set on the pods they create, beyond the selectors we give them
+ * (cloudnative-pg v1.30.0: instance pods in pkg/specs/pods.go, Job pods in pkg/specs/jobs.go `CreatePrimaryJob`,
+ * which carry `cnpg.io/jobRole` and no `cnpg.io/podRole`).
+ */
+const OPERATOR_POD_LABELS: Partial<Record<StorePartName, Labels>> = {
+  postgres: { 'cnpg.io/instanceName': 'nx-postgresql-1', 'cnpg.io/instanceRole': 'primary' },
+};
+const cnpgJobPod = (instance: number, role: string): Labels => ({
+  'cnpg.io/cluster': 'nx-postgresql',
+  'cnpg.io/instanceName': `nx-postgresql-${instance}`,
+  'cnpg.io/jobRole': role,
+  'app.kubernetes.io/name': 'postgresql',
+  'app.kubernetes.io/instance': 'nx-postgresql',
+  'app.kubernetes.io/component': 'database',
+  'app.kubernetes.io/managed-by': 'cloudnative-pg',
+});
+const CNPG_JOB_PODS: Record<string, Labels> = { 'cnpg initdb': cnpgJobPod(1, 'initdb'), 'cnpg join': cnpgJobPod(2, 'join'), 'cnpg full-recovery': cnpgJobPod(1, 'full-recovery') };
+
 let ipSeq = 1;
 const podIp = (): string => `10.244.${Math.floor(ipSeq / 250)}.${(ipSeq++ % 250) + 1}`;
 
@@ -116,8 +135,10 @@ function population(name: EnvironmentName): Endpoint[] {
     list.push({ id: `migration ${s.name}`, namespace: 'nx-backend', labels, ip: podIp(), role: { kind: 'migration', service: s } });
   }
   for (const [part, spec] of Object.entries(STORE_PARTS) as [StorePartName, (typeof STORE_PARTS)[StorePartName]][]) {
-    list.push({ id: `store ${part}`, namespace: spec.namespace, labels: { ...spec.selector }, ip: podIp(), role: { kind: 'store', part } });
+    list.push({ id: `store ${part}`, namespace: spec.namespace, labels: { ...spec.selector, ...OPERATOR_POD_LABELS[part] }, ip: podIp(), role: { kind: 'store', part } });
   }
+  // CloudNativePG's bootstrap pods: initdb creates the first instance, join clones a replica from the primary.
+  for (const [id, labels] of Object.entries(CNPG_JOB_PODS)) list.push({ id, namespace: 'nx-persistent', labels, ip: podIp(), role: { kind: 'store', part: 'postgres' } });
   for (const addon of ADDONS) list.push({ id: `addon ${addon.name}`, namespace: 'nx-internal', labels: { ...addon.selector }, ip: podIp(), role: { kind: 'addon', name: addon.name } });
   list.push({ id: 'acme solver', namespace: 'nx-internal', labels: { ...ACME_SOLVER.selector }, ip: podIp(), role: { kind: 'solver' } });
   list.push({ id: 'cnpg operator', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, ip: podIp(), role: { kind: 'operator', namespace: 'cnpg-system' } });
@@ -319,6 +340,21 @@ for (const name of ['staging', 'production'] as const) {
         expect(side(policies, primary, fake, 5432, 'Ingress')).toBe(false);
         expect(allowed(policies, fake, pooler, 5432)).toBe(false);
       }
+    });
+
+    test("CloudNativePG's initdb, join and recovery Job pods reach the API server, and a joining replica the primary", () => {
+      const api = { id: 'api server', labels: {}, ip: CLUSTER_SETTINGS[name].apiServer.cidrs[0].replace(/\/.*/, '').replace(/^0\.0\.0\.0$/, '192.0.2.10'), role: { kind: 'external' as const } };
+      const primary = endpoints.find((e) => e.id === 'store postgres')!;
+      const operator = endpoints.find((e) => e.id === 'cnpg operator')!;
+      for (const id of Object.keys(CNPG_JOB_PODS)) {
+        const pod = endpoints.find((e) => e.id === id)!;
+        expect([id, allowed(policies, pod, api, 443)]).toEqual([id, true]);
+        expect([id, allowed(policies, operator, pod, 8000)]).toEqual([id, true]);
+      }
+      expect(allowed(policies, endpoints.find((e) => e.id === 'cnpg join')!, primary, 5432)).toBe(true);
+      // The pooler is no database pod: it reaches the primary as a client, never the instance manager.
+      const pooler = endpoints.find((e) => e.id === 'store pgbouncer')!;
+      expect(allowed(policies, pooler, primary, 8000)).toBe(false);
     });
 
     test('a stranger in nx-backend without capability labels reaches no store and not identity', () => {

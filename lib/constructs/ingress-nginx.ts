@@ -141,7 +141,15 @@ export class IngressNginx extends Construct {
                 readinessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
                 resources: resourceRequirements(INGRESS_NGINX.resources),
                 // nginx rewrites its configuration under /etc/nginx at runtime: the root filesystem stays writable.
-                securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: false },
+                // The image gives /nginx-ingress-controller and nginx the file capability cap_net_bind_service
+                // (ingress-nginx controller-v1.x, rootfs/Dockerfile `setcap`); with the capability dropped from
+                // the bounding set the kernel refuses to exec them ("operation not permitted", kubernetes/ingress-nginx
+                // #10865, #10002). Pod Security restricted allows adding exactly this one back.
+                securityContext: {
+                  ...restrictedContainerSecurityContext(),
+                  readOnlyRootFilesystem: false,
+                  capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+                },
               },
             ],
           },

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { capabilityLabels } from '../platform/capabilities';
 import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
 import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../platform/conventions';
+import { DATA_NAMES } from '../platform/data';
 import { STORE_ENDPOINTS } from '../platform/endpoints';
 import { imageOf, tagOf } from '../platform/inputs';
 import { MIGRATION_JOB, MIGRATION_RESOURCES, migrationJobName, migrationVersion } from '../platform/migrations';
@@ -52,6 +53,10 @@ export function waitForPrimaryDatabase(): k8s.Container {
     image: UTILITY_IMAGES.postgresClient,
     imagePullPolicy: 'IfNotPresent',
     command: ['sh', '-c', `until pg_isready -h ${host} -p ${port}; do sleep 2; done`],
+    // The pod's uid has no passwd entry in postgres:16-alpine (it knows root and postgres, uid 70): without a
+    // user name libpq makes no connection attempt and pg_isready answers "no attempt" (exit 3) for ever.
+    // Any name does: pg_isready only asks whether the server accepts connections, it does not log in.
+    env: [{ name: 'PGUSER', value: DATA_NAMES.databaseOwner }],
     resources: resourceRequirements(WAIT_CONTAINER_RESOURCES),
     securityContext: restrictedContainerSecurityContext(),
   };

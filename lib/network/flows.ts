@@ -2,7 +2,7 @@ import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK }
 import { CLUSTER_SETTINGS } from '../platform/cluster';
 import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
 import { APP_PORT, IDENTITY_SERVICE, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
-import { STORE_PARTS, StorePartName } from '../platform/stores';
+import { STORE_PARTS, StorePart, StorePartName } from '../platform/stores';
 import { DataStore, EnvironmentSpec, PlatformSpec, ServiceSpec, Tier } from '../platform/types';
 
 /**
@@ -117,8 +117,8 @@ export function describeGroup(group: PodGroup): string {
 }
 
 export function storeGroup(part: StorePartName): PodGroup {
-  const spec = STORE_PARTS[part];
-  return { id: part, namespace: spec.namespace, selector: { matchLabels: spec.selector } };
+  const spec: StorePart = STORE_PARTS[part];
+  return { id: part, namespace: spec.namespace, selector: spec.podSelector ?? { matchLabels: spec.selector } };
 }
 
 export const INGRESS_GROUP: PodGroup = { id: 'ingress-nginx', namespace: INGRESS_NGINX.namespace, selector: { matchLabels: INGRESS_NGINX.selector } };

@@ -9,8 +9,17 @@ import { DATA_NAMES, DATA_PORTS, PART_LABEL } from './data';
 export interface StorePart {
   /** Namespace the pods run in. */
   readonly namespace: string;
-  /** Labels that select exactly this part's pods. */
+  /** Labels that select exactly this part's serving pods (what its Services select). */
   readonly selector: Readonly<Record<string, string>>;
+  /**
+   * Selects every pod of the part that needs its network flows, where that is more than `selector`: the
+   * short-lived pods an operator runs for the part (bootstrap, join, recovery Jobs) carry other labels.
+   * @default - `selector`
+   */
+  readonly podSelector?: {
+    readonly matchLabels: Readonly<Record<string, string>>;
+    readonly matchExpressions: readonly { readonly key: string; readonly operator: 'Exists' }[];
+  };
   /** Ports clients connect to, by name. */
   readonly clientPorts: Readonly<Record<string, number>>;
   /** Ports the part's own pods use between each other (replication, cluster bus, quorum, peering). */
@@ -32,10 +41,18 @@ export const STORE_PARTS = {
    * CloudNativePG instances of cluster `nx-postgresql` (primary and standbys). `podRole: instance` leaves out
    * the PgBouncer pods, which CNPG also labels with the cluster name. The operator reaches the instance
    * manager on 8000 and PostgreSQL on 5432; the instance manager calls the Kubernetes API.
+   *
+   * The policies select more than the instances: CNPG runs initdb, join (pg_basebackup from the primary)
+   * and recovery as Job pods labelled `cnpg.io/cluster`, `cnpg.io/instanceName` and `cnpg.io/jobRole`, without
+   * `cnpg.io/podRole` (cloudnative-pg v1.30.0, pkg/specs/jobs.go `CreatePrimaryJob`; instance pods in
+   * pkg/specs/pods.go carry `cnpg.io/instanceName` too). Those pods load their Cluster from the API server and
+   * a joining replica streams from the primary on 5432, so they need the instances' flows. Pooler pods carry
+   * `cnpg.io/poolerName` and never `cnpg.io/instanceName` (pkg/specs/pgbouncer/deployments.go).
    */
   postgres: {
     namespace: NAMESPACES.persistent,
     selector: { 'cnpg.io/cluster': DATA_NAMES.postgresCluster, 'cnpg.io/podRole': 'instance' },
+    podSelector: { matchLabels: { 'cnpg.io/cluster': DATA_NAMES.postgresCluster }, matchExpressions: [{ key: 'cnpg.io/instanceName', operator: 'Exists' }] },
     clientPorts: { postgres: DATA_PORTS.postgres },
     peerPorts: { postgres: DATA_PORTS.postgres, status: DATA_PORTS.postgresStatus },
     operator: { namespace: 'cnpg-system', ports: [DATA_PORTS.postgresStatus, DATA_PORTS.postgres] },

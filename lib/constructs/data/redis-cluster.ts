@@ -99,9 +99,12 @@ export class RedisCluster extends Construct {
       env: [passwordEnv('REDIS_PASSWORD'), passwordEnv('REDISCLI_AUTH')],
       resources: kubeResources(sizing.resources),
       securityContext: restrictedContainerSecurityContext(),
+      // redis-server reads /run/redis/redis.conf, which `include`s the static settings from the ConfigMap:
+      // the official image has no /etc/redis, so the ConfigMap is mounted here as well as in `prepare`.
       volumeMounts: [
         { name: 'data', mountPath: '/data' },
         { name: 'run', mountPath: '/run/redis' },
+        { name: 'config', mountPath: '/etc/redis', readOnly: true },
       ],
       // Loading a large AOF can take minutes: liveness only starts once the port answers.
       startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('redis') }, periodSeconds: 5, failureThreshold: 120 },
