@@ -46,12 +46,16 @@ describe('Velero schedules (operations page, "Backup Lên lịch")', () => {
 });
 
 describe('Portainer Ingress (operations page, production)', () => {
-  test('production: exactly the page\'s Ingress, plus the HTTPS backend annotation', () => {
+  test('production: exactly the page\'s Ingress, plus the HTTPS backend annotation and the admin allow-list', () => {
     const i = find(env('production'), 'Ingress', 'portainer-ingress', 'portainer');
-    // The page's annotation, the HTTPS backend ingress-nginx needs, and the layer's Argo CD sync wave.
+    // The page's annotation, the HTTPS backend ingress-nginx needs, the admin allow-list (default: private
+    // ranges only), HTTPS only, the admin-UI marker the security checks read, and the layer's sync wave.
     expect(i.metadata.annotations).toEqual({
       'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
       'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/whitelist-source-range': '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
+      'platform.bana.com.vn/admin-ui': 'true',
       'argocd.argoproj.io/sync-wave': '70',
     });
     expect(i.spec).toEqual({

@@ -1,10 +1,12 @@
 import { podTemplates } from '../lib/analysis/pods';
 import { capabilityLabels, usesLabel } from '../lib/platform/capabilities';
-import { CLUSTER_SETTINGS, namespacesOf } from '../lib/platform/cluster';
-import { ADDONS, ACME_SOLVER, INGRESS_NGINX, TRAEFIK } from '../lib/platform/edge';
+import { namespacesOf } from '../lib/platform/cluster';
+import { ADDONS, ACME_SOLVER, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../lib/platform/edge';
 import { SERVICES } from '../lib/platform/services';
 import { STORE_PARTS, StorePartName } from '../lib/platform/stores';
 import { DataStore, EnvironmentName, ServiceSpec } from '../lib/platform/types';
+import { allowed, inCidr, side } from '../lib/network/evaluate';
+import { CLUSTER_NETWORK_DEFAULTS } from '../lib/platform/network-inputs';
 import { env, objects } from './helpers';
 
 /**
@@ -29,53 +31,6 @@ type Role =
   | { kind: 'ingress' | 'gateway' | 'solver' | 'dns' | 'external' | 'stranger' | 'portainer' }
   | { kind: 'addon'; name: string }
   | { kind: 'operator'; namespace: string };
-
-function selectorMatches(sel: any, labels: Labels): boolean {
-  if (!sel) return true;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = e.key in labels;
-    if (e.operator === 'In' && !(has && e.values.includes(labels[e.key]))) return false;
-    if (e.operator === 'NotIn' && has && e.values.includes(labels[e.key])) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
-
-const ipToInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-function inCidr(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(ipToInt(ip) / size) === Math.floor(ipToInt(base) / size);
-}
-
-function peerMatches(peer: any, policyNamespace: string, other: Endpoint): boolean {
-  if (peer.ipBlock) return inCidr(other.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inCidr(other.ip, c));
-  if (!other.namespace) return false;
-  if (peer.namespaceSelector) {
-    if (!selectorMatches(peer.namespaceSelector, { 'kubernetes.io/metadata.name': other.namespace })) return false;
-  } else if (other.namespace !== policyNamespace) return false;
-  return selectorMatches(peer.podSelector, other.labels);
-}
-
-const portMatches = (rulePorts: any[] | undefined, port: number): boolean =>
-  !rulePorts || rulePorts.some((p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port || (p.endPort && port >= p.port && port <= p.endPort)));
-
-function side(policies: any[], self: Endpoint, other: Endpoint, port: number, type: 'Ingress' | 'Egress'): boolean {
-  if (!self.namespace) return true;
-  const selecting = policies.filter((p) => p.metadata.namespace === self.namespace && p.spec.policyTypes.includes(type) && selectorMatches(p.spec.podSelector, self.labels));
-  if (selecting.length === 0) return true;
-  return selecting.some((p) =>
-    ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some(
-      (rule: any) => portMatches(rule.ports, port) && ((type === 'Ingress' ? rule.from : rule.to) ?? [undefined]).some((peer: any) => peer === undefined || peerMatches(peer, self.namespace!, other)),
-    ),
-  );
-}
-
-function allowed(policies: any[], from: Endpoint, to: Endpoint, port: number): boolean {
-  return side(policies, from, to, port, 'Egress') && side(policies, to, from, port, 'Ingress');
-}
 
 const ALL_STORES: readonly DataStore[] = ['postgres', 'redis', 'kafka', 'typesense'];
 const IMPOSTOR_LABELS: Labels = {
@@ -139,7 +94,7 @@ function population(name: EnvironmentName): Endpoint[] {
   }
   // CloudNativePG's bootstrap pods: initdb creates the first instance, join clones a replica from the primary.
   for (const [id, labels] of Object.entries(CNPG_JOB_PODS)) list.push({ id, namespace: 'nx-persistent', labels, ip: podIp(), role: { kind: 'store', part: 'postgres' } });
-  for (const addon of ADDONS) list.push({ id: `addon ${addon.name}`, namespace: 'nx-internal', labels: { ...addon.selector }, ip: podIp(), role: { kind: 'addon', name: addon.name } });
+  for (const addon of ADDONS) list.push({ id: `addon ${addon.name}`, namespace: addon.namespace, labels: { ...addon.selector }, ip: podIp(), role: { kind: 'addon', name: addon.name } });
   list.push({ id: 'acme solver', namespace: 'nx-internal', labels: { ...ACME_SOLVER.selector }, ip: podIp(), role: { kind: 'solver' } });
   list.push({ id: 'cnpg operator', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, ip: podIp(), role: { kind: 'operator', namespace: 'cnpg-system' } });
   list.push({ id: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: podIp(), role: { kind: 'dns' } });
@@ -166,7 +121,7 @@ function expectedEgress(name: EnvironmentName, from: Endpoint, to: Endpoint, por
   if (!from.namespace || !namespacesOf(name).some((n) => n.name === from.namespace)) return true;
   const f = from.role;
   const t = to.role;
-  const api = CLUSTER_SETTINGS[name].apiServer;
+  const api = CLUSTER_NETWORK_DEFAULTS.apiServer;
   const toApi = api.ports.includes(port) && api.cidrs.some((c) => inCidr(to.ip, c));
   const anywhere = (ports: readonly number[]) => ports.includes(port) && inCidr(to.ip, '0.0.0.0/0');
   if (t.kind === 'dns' && port === 53) return true;
@@ -175,14 +130,14 @@ function expectedEgress(name: EnvironmentName, from: Endpoint, to: Endpoint, por
       return (
         (t.kind === 'gateway' && port === TRAEFIK.ports.web) ||
         (t.kind === 'solver' && port === ACME_SOLVER.port) ||
-        (t.kind === 'portainer' && name === 'production' && [9443, ACME_SOLVER.port].includes(port)) ||
+        (t.kind === 'portainer' && name === 'production' && port === PORTAINER.port) ||
         toApi
       );
     case 'gateway':
       return (t.kind === 'service' && port === 3000) || toApi;
     case 'service': {
       const s = f.service;
-      if (s.tier === 'frontend') return t.kind === 'gateway' && port === TRAEFIK.ports.web;
+      if (s.tier === 'frontend') return t.kind === 'gateway' && port === TRAEFIK.ports.internal;
       if (t.kind === 'service') return t.service.name === 'identity' && s.name !== 'identity' && port === 3000;
       return t.kind === 'store' && (s.uses ?? []).some((u) => STORE_OF_USE[u] === t.part) && clientPorts(t.part).includes(port);
     }
@@ -193,15 +148,18 @@ function expectedEgress(name: EnvironmentName, from: Endpoint, to: Endpoint, por
       const part = STORE_PARTS[f.part] as any;
       return (
         (t.kind === 'store' && t.part === f.part && Object.values(part.peerPorts).includes(port)) ||
-        (t.kind === 'store' && (part.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port)) ||
-        (part.operator !== undefined && toApi) ||
+        (t.kind === 'store' && (part.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port) && Object.entries((STORE_PARTS[t.part] as any).selector as Record<string, string>).every(([k, v]) => to.labels[k] === v)) ||
+        (part.kubernetesApi === true && toApi) ||
+        (part.objectStorage === true && anywhere([443])) ||
         (part.externalHttps === true && anywhere([443]))
       );
     }
     case 'addon': {
       const addon = ADDONS.find((a) => a.name === f.name)!;
-      return (addon.kubernetesApi && toApi) || anywhere(addon.egressAnywhere);
+      return (addon.kubernetesApi && toApi) || anywhere(addon.egressAnywhere) || (addon.objectStorage === true && anywhere([443]));
     }
+    case 'portainer':
+      return toApi;
     default:
       return false;
   }
@@ -211,14 +169,16 @@ function expectedIngress(name: EnvironmentName, to: Endpoint, from: Endpoint, po
   if (!to.namespace || !namespacesOf(name).some((n) => n.name === to.namespace)) return true;
   const f = from.role;
   const t = to.role;
-  const api = CLUSTER_SETTINGS[name].apiServer;
+  const api = CLUSTER_NETWORK_DEFAULTS.apiServer;
   switch (t.kind) {
     case 'ingress':
       return ([INGRESS_NGINX.ports.http, INGRESS_NGINX.ports.https] as number[]).includes(port);
     case 'gateway':
-      return port === TRAEFIK.ports.web && (f.kind === 'ingress' || (f.kind === 'service' && f.service.tier === 'frontend'));
+      return (port === TRAEFIK.ports.web && f.kind === 'ingress') || (port === TRAEFIK.ports.internal && f.kind === 'service' && f.service.tier === 'frontend');
     case 'solver':
       return port === ACME_SOLVER.port && f.kind === 'ingress';
+    case 'portainer':
+      return port === PORTAINER.port && f.kind === 'ingress';
     case 'addon': {
       const addon = ADDONS.find((a) => a.name === t.name)!;
       return addon.ingressFromApiServer.includes(port) && api.cidrs.some((c) => inCidr(from.ip, c));
@@ -234,7 +194,9 @@ function expectedIngress(name: EnvironmentName, to: Endpoint, from: Endpoint, po
       if (f.kind === 'operator') return part.operator?.namespace === f.namespace && part.operator.ports.includes(port);
       if (f.kind === 'store') {
         const other = STORE_PARTS[f.part] as any;
-        return (f.part === t.part && Object.values(part.peerPorts).includes(port)) || ((other.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port));
+        // A client part reaches the serving pods only (CNPG's Job pods carry no cnpg.io/podRole).
+        const serving = Object.entries(part.selector as Record<string, string>).every(([k, v]) => to.labels[k] === v);
+        return (f.part === t.part && Object.values(part.peerPorts).includes(port)) || (serving && (other.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port));
       }
       return false;
     }
@@ -251,7 +213,7 @@ for (const name of ['staging', 'production'] as const) {
   describe(`network policies (${name})`, () => {
     const policies = objects(env(name), 'NetworkPolicy');
     const endpoints = population(name);
-    const ports = [...new Set([3000, 53, 22, 80, 443, 6443, 5432, 6379, 16379, 29092, 9092, 9093, 8000, 8080, 8443, 8107, 8108, 8089, 9443, 10250])].sort((a, b) => a - b);
+    const ports = [...new Set([3000, 53, 22, 80, 443, 6443, 5432, 6379, 16379, 29092, 9090, 9091, 9092, 9093, 8000, 8001, 8080, 8083, 8443, 8107, 8108, 8089, 9443, 10250])].sort((a, b) => a - b);
 
     test('every namespace we own denies all ingress and egress by default', () => {
       for (const ns of namespacesOf(name)) {
@@ -343,7 +305,7 @@ for (const name of ['staging', 'production'] as const) {
     });
 
     test("CloudNativePG's initdb, join and recovery Job pods reach the API server, and a joining replica the primary", () => {
-      const api = { id: 'api server', labels: {}, ip: CLUSTER_SETTINGS[name].apiServer.cidrs[0].replace(/\/.*/, '').replace(/^0\.0\.0\.0$/, '192.0.2.10'), role: { kind: 'external' as const } };
+      const api = { id: 'api server', labels: {}, ip: CLUSTER_NETWORK_DEFAULTS.apiServer.cidrs[0].replace(/\/.*/, '').replace(/^0\.0\.0\.0$/, '192.0.2.10'), role: { kind: 'external' as const } };
       const primary = endpoints.find((e) => e.id === 'store postgres')!;
       const operator = endpoints.find((e) => e.id === 'cnpg operator')!;
       for (const id of Object.keys(CNPG_JOB_PODS)) {

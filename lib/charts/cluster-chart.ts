@@ -82,7 +82,33 @@ export class ClusterChart extends LayerChart {
           annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
         },
       });
-      if (!quota) continue;
+      if (!quota) {
+        // No compute quota can be sized here; the object counts and the container defaults still apply.
+        if (!ns.objectQuota) throw new InputError(`${where}: 'objectQuota'`, null, "allowed: object counts for a namespace with 'quota: false'");
+        new k8s.KubeResourceQuota(this, `ObjectQuota-${ns.name}`, {
+          metadata: { name: 'objects', namespace: ns.name, labels: commonLabels('objects', 'resource-quota') },
+          spec: {
+            hard: {
+              'services.loadbalancers': k8s.Quantity.fromNumber(ns.objectQuota.loadBalancers),
+              'services.nodeports': k8s.Quantity.fromNumber(ns.objectQuota.nodePorts),
+              persistentvolumeclaims: k8s.Quantity.fromNumber(ns.objectQuota.persistentVolumeClaims),
+            },
+          },
+        });
+        new k8s.KubeLimitRange(this, `Limits-${ns.name}`, {
+          metadata: { name: 'container-defaults', namespace: ns.name, labels: commonLabels('container-defaults', 'limit-range') },
+          spec: {
+            limits: [
+              {
+                type: 'Container',
+                defaultRequest: { cpu: k8s.Quantity.fromString(d.requests.cpu), memory: k8s.Quantity.fromString(d.requests.memory) },
+                default: { cpu: k8s.Quantity.fromString(d.limits.cpu), memory: k8s.Quantity.fromString(d.limits.memory) },
+              },
+            ],
+          },
+        });
+        continue;
+      }
 
       const blocking = unsizable.find((u) => u.namespace === ns.name);
       if (blocking) {

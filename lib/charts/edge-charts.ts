@@ -11,6 +11,7 @@ import {
   CLUSTER_ISSUER,
   CLUSTER_ISSUER_ANNOTATION,
   EDGE_SETTINGS,
+  ingressNamespacesOf,
   INGRESS_NGINX,
   PORTAINER,
   publicHosts,
@@ -19,6 +20,7 @@ import {
   TRAEFIK,
 } from '../platform/edge';
 import { PRIORITY_CLASSES } from '../platform/priorities';
+import { CLUSTER_NETWORK_DEFAULTS, ClusterNetwork } from '../platform/network-inputs';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /** Step 4, ingress controller: ingress-nginx and the `letsencrypt-prod` ClusterIssuer that certifies its hosts. */
@@ -26,7 +28,12 @@ export class IngressChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext) {
     super(scope, { folder, context });
     const edge = EDGE_SETTINGS[context.environment.name];
-    new IngressNginx(this, 'IngressNginx', { environment: context.environment, replicas: edge.replicas, priorityClassName: PRIORITY_CLASSES.haService.name });
+    new IngressNginx(this, 'IngressNginx', {
+      environment: context.environment,
+      replicas: edge.replicas,
+      priorityClassName: PRIORITY_CLASSES.haService.name,
+      ingressNamespaces: ingressNamespacesOf(context.environment),
+    });
     new ClusterIssuer(this, 'ClusterIssuer', {
       metadata: { name: CLUSTER_ISSUER.name, labels: commonLabels(CLUSTER_ISSUER.name, 'cluster-issuer') },
       spec: {
@@ -46,8 +53,31 @@ export class GatewayChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext) {
     super(scope, { folder, context });
     const edge = EDGE_SETTINGS[context.environment.name];
-    new TraefikGateway(this, 'Traefik', { environment: context.environment, replicas: edge.replicas, priorityClassName: PRIORITY_CLASSES.haService.name });
+    const network = context.release.network ?? CLUSTER_NETWORK_DEFAULTS;
+    new TraefikGateway(this, 'Traefik', { environment: context.environment, replicas: edge.replicas, priorityClassName: PRIORITY_CLASSES.haService.name, trustedIps: network.podCidrs });
   }
+}
+
+/** Annotation marking an Ingress as an admin UI: the checks hold such routes to the allow-list. */
+export const ADMIN_UI_ANNOTATION = 'platform.bana.com.vn/admin-ui';
+
+/**
+ * The annotations of an admin UI's Ingress (Portainer): the seed's issuer, HTTPS to the backend, the admin
+ * allow-list, and the auth endpoint where one is configured (ingress-nginx v1.14.0 annotations
+ * `whitelist-source-range`, `auth-url`, `auth-signin`; docs/user-guide/nginx-configuration/annotations.md).
+ */
+export function adminAnnotations(network: ClusterNetwork): Record<string, string> {
+  return {
+    [CLUSTER_ISSUER_ANNOTATION]: CLUSTER_ISSUER.name,
+    // Portainer serves HTTPS on 9443; without this ingress-nginx speaks plain HTTP to it and gets 400s.
+    'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+    'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+    // The load balancer keeps the client address (externalTrafficPolicy Local), which this list is held to.
+    'nginx.ingress.kubernetes.io/whitelist-source-range': network.admin.sourceRanges.join(','),
+    ...(network.admin.authUrl ? { 'nginx.ingress.kubernetes.io/auth-url': network.admin.authUrl } : {}),
+    ...(network.admin.authSignin ? { 'nginx.ingress.kubernetes.io/auth-signin': network.admin.authSignin } : {}),
+    [ADMIN_UI_ANNOTATION]: 'true',
+  };
 }
 
 /** Middleware applied to every route: response headers browsers act on (HSTS is set once, by ingress-nginx). */
@@ -133,7 +163,7 @@ export class RoutesChart extends LayerChart {
         new IngressRoute(this, `Route-${service.name}`, {
           metadata: { name: workloadName(service), namespace: namespaceOf(service), labels: commonLabels(service.name, 'route') },
           spec: {
-            entryPoints: ['web'],
+            entryPoints: ['web', 'internal'],
             routes: [
               {
                 kind: IngressRouteSpecRoutesKind.RULE,
@@ -148,15 +178,13 @@ export class RoutesChart extends LayerChart {
     }
 
     if (EDGE_SETTINGS[environment.name].portainer) {
+      const network = context.release.network ?? CLUSTER_NETWORK_DEFAULTS;
       new k8s.KubeIngress(this, 'Portainer', {
         metadata: {
           name: PORTAINER.ingressName,
           namespace: PORTAINER.namespace,
-          annotations: {
-            [CLUSTER_ISSUER_ANNOTATION]: CLUSTER_ISSUER.name,
-            // Portainer serves HTTPS on 9443; without this ingress-nginx speaks plain HTTP to it and gets 400s.
-            'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
-          },
+          labels: commonLabels(PORTAINER.ingressName, 'ingress'),
+          annotations: adminAnnotations(network),
         },
         spec: {
           ingressClassName: INGRESS_NGINX.className,

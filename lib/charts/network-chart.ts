@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CLUSTER_DNS, namespacesOf } from '../platform/cluster';
+import { CLUSTER_NETWORK_DEFAULTS } from '../platform/network-inputs';
 import { commonLabels } from '../platform/conventions';
 import { Flow, LabelSelector, Peer, platformFlows, PodGroup, PortSpec } from '../network/flows';
 import { EnvironmentContext, LayerChart } from './layer-chart';
@@ -53,6 +54,8 @@ export class NetworkChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext) {
     super(scope, { folder, context });
     const { platform, environment } = context;
+    const network = context.release.network ?? CLUSTER_NETWORK_DEFAULTS;
+    const dnsPorts = CLUSTER_DNS.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol }));
     const owned = new Set(namespacesOf(environment.name).map((n) => n.name));
 
     for (const namespace of owned) {
@@ -61,14 +64,23 @@ export class NetworkChart extends LayerChart {
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       });
       new k8s.KubeNetworkPolicy(this, `Dns-${namespace}`, {
-        metadata: { name: 'allow-dns', namespace, labels: commonLabels('allow-dns', 'network-policy'), annotations: { [ALLOWS_ANNOTATION]: 'every pod resolves names through the cluster DNS' } },
+        metadata: {
+          name: 'allow-dns',
+          namespace,
+          labels: commonLabels('allow-dns', 'network-policy'),
+          annotations: { [ALLOWS_ANNOTATION]: `every pod resolves names through the cluster DNS${network.nodeLocalDns ? ' and NodeLocal DNSCache' : ''}` },
+        },
         spec: {
           podSelector: {},
           policyTypes: ['Egress'],
           egress: [
             {
-              to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: CLUSTER_DNS.namespace } }, podSelector: { matchLabels: { ...CLUSTER_DNS.selector } } }],
-              ports: CLUSTER_DNS.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })),
+              to: [
+                { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: CLUSTER_DNS.namespace } }, podSelector: { matchLabels: { ...CLUSTER_DNS.selector } } },
+                // NodeLocal DNSCache answers on a link-local address on every node, which no pod selector matches.
+                ...(network.nodeLocalDns ? [{ ipBlock: { cidr: `${network.nodeLocalDns}/32` } }] : []),
+              ],
+              ports: dnsPorts,
             },
           ],
         },
@@ -89,7 +101,7 @@ export class NetworkChart extends LayerChart {
       side.rules.set(key, rule);
       if (!side.reasons.includes(flow.reason)) side.reasons.push(flow.reason);
     };
-    for (const flow of platformFlows(platform, environment)) {
+    for (const flow of platformFlows(platform, environment, network)) {
       if (flow.only !== 'egress' && flow.to.kind === 'pods' && owned.has(flow.to.group.namespace)) addTo(ingress, flow.to.group, flow.from, flow);
       if (flow.only !== 'ingress' && flow.from.kind === 'pods' && owned.has(flow.from.group.namespace)) addTo(egress, flow.from.group, flow.to, flow);
     }

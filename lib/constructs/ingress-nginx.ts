@@ -13,6 +13,14 @@ export interface IngressNginxProps {
   readonly replicas: number;
   /** PriorityClass of the pods. */
   readonly priorityClassName: string;
+  /**
+   * Namespaces whose Ingresses the controller serves. One namespace (its own): `--watch-namespace` and a Role,
+   * so it reads no Secret elsewhere. More: `--watch-namespace-selector` on those names, and the Secrets read
+   * stays cluster-wide (an exception in docs/security.md), because ingress-nginx v1.14.0 builds its informers
+   * for one namespace or all of them (internal/ingress/controller/store/store.go `New`:
+   * `informers.WithNamespace(namespace)`; the selector only filters events).
+   */
+  readonly ingressNamespaces: readonly string[];
 }
 
 /**
@@ -37,18 +45,27 @@ export class IngressNginx extends Construct {
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
     const watch = ['get', 'list', 'watch'];
+    const scoped = props.ingressNamespaces.length === 1 && props.ingressNamespaces[0] === namespace;
+    if (props.ingressNamespaces.length === 0 || !props.ingressNamespaces.includes(namespace)) {
+      throw new Error(`IngressNginx '${name}': 'ingressNamespaces' (${props.ingressNamespaces.join(', ')}) must include its own namespace '${namespace}'`);
+    }
+    // The upstream chart's ClusterRole (charts/ingress-nginx/templates/clusterrole.yaml, controller-v1.14.0).
+    // Scoped to its own namespace (the chart's `controller.scope.enabled` with `rbac.scope`), only the
+    // cluster-scoped IngressClasses stay in it: the namespaced reads move to the Role below.
     new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name, labels },
-      rules: [
-        { apiGroups: [''], resources: ['configmaps', 'endpoints', 'nodes', 'pods', 'secrets', 'namespaces'], verbs: ['list', 'watch'] },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list', 'watch'] },
-        { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
-        { apiGroups: [''], resources: ['services'], verbs: watch },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: watch },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch', 'get'] },
-      ],
+      rules: scoped
+        ? [{ apiGroups: ['networking.k8s.io'], resources: ['ingressclasses'], verbs: watch }]
+        : [
+            { apiGroups: [''], resources: ['configmaps', 'endpoints', 'nodes', 'pods', 'secrets', 'namespaces'], verbs: ['list', 'watch'] },
+            { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list', 'watch'] },
+            { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+            { apiGroups: [''], resources: ['services'], verbs: watch },
+            { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: watch },
+            { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+            { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+            { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch', 'get'] },
+          ],
     });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name, labels },
@@ -60,6 +77,12 @@ export class IngressNginx extends Construct {
       rules: [
         { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
         { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'endpoints', 'services'], verbs: watch },
+        ...(scoped
+          ? [
+              { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: watch },
+              { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+            ]
+          : []),
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [leader], verbs: ['get', 'update'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
@@ -125,6 +148,7 @@ export class IngressNginx extends Construct {
                   `--http-port=${INGRESS_NGINX.ports.http}`,
                   `--https-port=${INGRESS_NGINX.ports.https}`,
                   '--watch-ingress-without-class=false',
+                  scoped ? `--watch-namespace=${namespace}` : `--watch-namespace-selector=kubernetes.io/metadata.name in (${[...props.ingressNamespaces].sort().join(',')})`,
                 ],
                 env: [
                   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -13,12 +13,19 @@ export interface TraefikGatewayProps {
   readonly replicas: number;
   /** PriorityClass of the pods. */
   readonly priorityClassName: string;
+  /**
+   * Addresses whose X-Forwarded-For the public entry point believes: the pod CIDRs (the release file's
+   * `network.podCidrs`). Only ingress-nginx may reach that entry point (NetworkPolicy allow-ingress-traefik),
+   * so only its header is believed; frontends use the `internal` entry point, which believes none.
+   */
+  readonly trustedIps: readonly string[];
 }
 
 /**
  * Traefik (staging step 5): the API gateway behind ingress-nginx. Reads IngressRoutes and Middlewares from the
- * service namespaces only (no cross-namespace references), serves plain HTTP on its `web` entry point, and
- * has no dashboard. Pod Security *restricted* with a read-only root filesystem.
+ * service namespaces only (no cross-namespace references, Roles in those namespaces only), serves plain HTTP
+ * on its `web` entry point (from ingress-nginx) and `internal` entry point (from frontends), and has no
+ * dashboard. Pod Security *restricted* with a read-only root filesystem.
  */
 export class TraefikGateway extends Construct {
   public readonly deployment: k8s.KubeDeployment;
@@ -36,25 +43,32 @@ export class TraefikGateway extends Construct {
     const watch = ['get', 'list', 'watch'];
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
-    // Traefik's documented RBAC for the Kubernetes CRD provider (kubernetes-crd-rbac.yml), without the Ingress
-    // provider's rules (not enabled) and the OTel-only pods rule.
-    new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name, labels },
-      rules: [
-        { apiGroups: [''], resources: ['services', 'secrets', 'nodes', 'configmaps'], verbs: watch },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-        {
-          apiGroups: ['traefik.io'],
-          resources: ['middlewares', 'middlewaretcps', 'ingressroutes', 'traefikservices', 'ingressroutetcps', 'ingressrouteudps', 'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps'],
-          verbs: watch,
-        },
-      ],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
-    });
+    if (props.trustedIps.length === 0) throw new Error(`TraefikGateway '${name}': 'trustedIps' must name at least one CIDR`);
+    // Namespace-scoped RBAC, as the upstream chart's `rbac.namespaced: true` writes it (traefik-helm-chart
+    // templates/rbac/role.yaml): Traefik v3 with `providers.kubernetescrd.namespaces` starts one informer
+    // factory per watched namespace for the CRDs, Services, EndpointSlices, ConfigMaps and Secrets, and a
+    // cluster-scope one only for Nodes unless `disableClusterScopeResources` is set (traefik/traefik
+    // pkg/provider/kubernetes/crd/client.go `WatchAll`). So a Role per watched namespace is all it needs, and
+    // Secrets outside those namespaces are out of its reach.
+    for (const watched of TRAEFIK.watchNamespaces) {
+      new k8s.KubeRole(this, `Role-${watched}`, {
+        metadata: { name, namespace: watched, labels },
+        rules: [
+          { apiGroups: [''], resources: ['services', 'secrets', 'configmaps'], verbs: watch },
+          { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+          {
+            apiGroups: ['traefik.io'],
+            resources: ['middlewares', 'middlewaretcps', 'ingressroutes', 'traefikservices', 'ingressroutetcps', 'ingressrouteudps', 'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps'],
+            verbs: watch,
+          },
+        ],
+      });
+      new k8s.KubeRoleBinding(this, `RoleBinding-${watched}`, {
+        metadata: { name, namespace: watched, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      });
+    }
 
     const ping = { path: '/ping', port: k8s.IntOrString.fromString('ping') };
     const env = props.environment;
@@ -83,14 +97,18 @@ export class TraefikGateway extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 args: [
                   `--entryPoints.web.address=:${TRAEFIK.ports.web}`,
-                  // Only ingress-nginx can reach this entry point (NetworkPolicy allow-ingress-traefik), so the
-                  // X-Forwarded-For it sets is trusted: rate limits then see the real client.
-                  '--entryPoints.web.forwardedHeaders.insecure=true',
+                  // Only ingress-nginx can reach this entry point (NetworkPolicy allow-ingress-traefik): X-Forwarded-For
+                  // from the pod CIDRs is its, so rate limits see the real client. Anything else is rewritten.
+                  `--entryPoints.web.forwardedHeaders.trustedIPs=${props.trustedIps.join(',')}`,
+                  // Frontends call the backends here; no forwarded header is believed, so they cannot pick the
+                  // address the rate limits key on.
+                  `--entryPoints.internal.address=:${TRAEFIK.ports.internal}`,
                   `--entryPoints.ping.address=:${TRAEFIK.ports.ping}`,
                   '--ping.entryPoint=ping',
                   '--providers.kubernetescrd=true',
                   `--providers.kubernetescrd.namespaces=${TRAEFIK.watchNamespaces.join(',')}`,
                   '--providers.kubernetescrd.allowCrossNamespace=false',
+                  '--providers.kubernetescrd.disableClusterScopeResources=true',
                   '--api.dashboard=false',
                   '--accesslog=true',
                   '--log.level=INFO',
@@ -99,6 +117,7 @@ export class TraefikGateway extends Construct {
                 ],
                 ports: [
                   { name: 'web', containerPort: TRAEFIK.ports.web, protocol: 'TCP' },
+                  { name: 'internal', containerPort: TRAEFIK.ports.internal, protocol: 'TCP' },
                   { name: 'ping', containerPort: TRAEFIK.ports.ping, protocol: 'TCP' },
                 ],
                 readinessProbe: { httpGet: ping, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
@@ -124,7 +143,10 @@ export class TraefikGateway extends Construct {
       spec: {
         type: 'ClusterIP',
         selector,
-        ports: [{ name: 'web', port: TRAEFIK.servicePort, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
+        ports: [
+          { name: 'web', port: TRAEFIK.servicePort, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' },
+          { name: 'internal', port: TRAEFIK.internalServicePort, targetPort: k8s.IntOrString.fromString('internal'), protocol: 'TCP' },
+        ],
       },
     });
     if (props.replicas > 1) {

@@ -1,5 +1,5 @@
 import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
-import { CLUSTER_SETTINGS } from '../platform/cluster';
+import { ANYWHERE, CLUSTER_NETWORK_DEFAULTS, ClusterNetwork } from '../platform/network-inputs';
 import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
 import { APP_PORT, IDENTITY_SERVICE, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
 import { STORE_PARTS, StorePart, StorePartName } from '../platform/stores';
@@ -121,32 +121,55 @@ export function storeGroup(part: StorePartName): PodGroup {
   return { id: part, namespace: spec.namespace, selector: spec.podSelector ?? { matchLabels: spec.selector } };
 }
 
+/**
+ * The pods of a part that serve its clients (what its Services select), where that is narrower than
+ * `storeGroup`: a client of PostgreSQL reaches the instances, never CloudNativePG's Job pods.
+ */
+export function servingGroup(part: StorePartName): PodGroup {
+  const spec: StorePart = STORE_PARTS[part];
+  return spec.podSelector ? { id: `${part}-serving`, namespace: spec.namespace, selector: { matchLabels: spec.selector } } : storeGroup(part);
+}
+
 export const INGRESS_GROUP: PodGroup = { id: 'ingress-nginx', namespace: INGRESS_NGINX.namespace, selector: { matchLabels: INGRESS_NGINX.selector } };
 export const GATEWAY_GROUP: PodGroup = { id: 'traefik', namespace: TRAEFIK.namespace, selector: { matchLabels: TRAEFIK.selector } };
 export const SOLVER_GROUP: PodGroup = { id: 'acme-solver', namespace: NAMESPACES.internal, selector: { matchLabels: ACME_SOLVER.selector } };
+export const PORTAINER_GROUP: PodGroup = { id: 'portainer', namespace: PORTAINER.namespace, selector: { matchLabels: PORTAINER.selector } };
+export const PORTAINER_SOLVER_GROUP: PodGroup = { id: 'portainer-acme-solver', namespace: PORTAINER.namespace, selector: { matchLabels: ACME_SOLVER.selector } };
 
-export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flow[] {
+/** Names of the peers outside the cluster's pods, as the policies and docs/security.md call them. */
+export const EXTERNAL_PEERS = { apiServer: 'kubernetes-api', objectStorage: 'object-storage', internet: 'internet' } as const;
+
+/**
+ * The platform's flows in an environment, on a cluster described by `network` (the release file's
+ * `network:` block): the API server, object storage and pod CIDRs are inputs, never guessed.
+ */
+export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, network: ClusterNetwork = CLUSTER_NETWORK_DEFAULTS): Flow[] {
   const flows: Flow[] = [];
-  const cluster = CLUSTER_SETTINGS[env.name];
-  const apiServer: Peer = { kind: 'cidr', name: 'kubernetes-api', cidrs: cluster.apiServer.cidrs };
-  const apiPorts = tcp(...cluster.apiServer.ports);
-  const internet: Peer = { kind: 'cidr', name: 'internet', cidrs: ['0.0.0.0/0'] };
+  const apiServer: Peer = { kind: 'cidr', name: EXTERNAL_PEERS.apiServer, cidrs: network.apiServer.cidrs };
+  const apiPorts = tcp(...network.apiServer.ports);
+  const objectStorage: Peer = { kind: 'cidr', name: EXTERNAL_PEERS.objectStorage, cidrs: network.objectStorageCidrs };
+  const internet: Peer = { kind: 'cidr', name: EXTERNAL_PEERS.internet, cidrs: [ANYWHERE] };
 
   // Edge: internet → ingress-nginx → Traefik → services.
   flows.push({ from: internet, to: pods(INGRESS_GROUP), ports: tcp(INGRESS_NGINX.ports.http, INGRESS_NGINX.ports.https), reason: 'public HTTP(S) through the load balancer' });
   flows.push({ from: pods(INGRESS_GROUP), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: 'public hosts are routed to the API gateway' });
   flows.push({ from: pods(INGRESS_GROUP), to: pods(SOLVER_GROUP), ports: tcp(ACME_SOLVER.port), reason: 'HTTP-01 challenges of the public hosts' });
   if (EDGE_SETTINGS[env.name].portainer) {
-    flows.push({ from: pods(INGRESS_GROUP), to: { kind: 'namespace', namespace: PORTAINER.namespace }, ports: tcp(PORTAINER.port, ACME_SOLVER.port), reason: 'Portainer UI and its HTTP-01 challenge' });
+    // The admin allow-list is enforced by ingress-nginx (the Ingress's whitelist-source-range): the client
+    // address is not visible here, only the controller's.
+    flows.push({ from: pods(INGRESS_GROUP), to: pods(PORTAINER_GROUP), ports: tcp(PORTAINER.port), reason: 'the Portainer UI, for clients on the admin allow-list' });
+    flows.push({ from: pods(INGRESS_GROUP), to: pods(PORTAINER_SOLVER_GROUP), ports: tcp(ACME_SOLVER.port), reason: "HTTP-01 challenge of Portainer's host" });
+    flows.push({ from: pods(PORTAINER_GROUP), to: apiServer, ports: apiPorts, reason: 'Portainer manages the cluster through the API (cluster-admin, see docs/security.md)' });
   }
   flows.push({ from: pods(INGRESS_GROUP), to: apiServer, ports: apiPorts, reason: 'ingress-nginx watches Ingresses, Services, EndpointSlices, Secrets' });
   flows.push({ from: pods(GATEWAY_GROUP), to: apiServer, ports: apiPorts, reason: 'Traefik watches IngressRoutes, Middlewares, Services, EndpointSlices' });
 
   for (const addon of ADDONS) {
-    const group: PodGroup = { id: addon.name, namespace: NAMESPACES.internal, selector: { matchLabels: addon.selector } };
-    if (addon.kubernetesApi) flows.push({ from: pods(group), to: apiServer, ports: apiPorts, reason: `${addon.name} is a controller` });
-    if (addon.egressAnywhere.length > 0) flows.push({ from: pods(group), to: internet, ports: tcp(...addon.egressAnywhere), reason: `${addon.name} reaches external endpoints` });
-    if (addon.ingressFromApiServer.length > 0) flows.push({ from: apiServer, to: pods(group), ports: tcp(...addon.ingressFromApiServer), reason: `the API server calls ${addon.name}'s webhook` });
+    const group: PodGroup = { id: addon.name, namespace: addon.namespace, selector: { matchLabels: addon.selector } };
+    if (addon.kubernetesApi) flows.push({ from: pods(group), to: apiServer, ports: apiPorts, reason: `${addon.name} is an API client` });
+    if (addon.egressAnywhere.length > 0) flows.push({ from: pods(group), to: internet, ports: tcp(...addon.egressAnywhere), reason: `${addon.name} reaches endpoints on the internet` });
+    if (addon.objectStorage) flows.push({ from: pods(group), to: objectStorage, ports: tcp(443), reason: `${addon.name} writes to the backup location` });
+    if (addon.ingressFromApiServer.length > 0) flows.push({ from: apiServer, to: pods(group), ports: tcp(...addon.ingressFromApiServer), reason: `the API server calls ${addon.name}` });
   }
 
   // Services. Each service's own policies name its peers; shared peers (the gateway, identity, the stores)
@@ -163,7 +186,7 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flo
     const group = tierGroup(tier);
     flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes reach ${describeGroup(group)}`, only: 'egress' });
     if (tier === 'frontend') {
-      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${describeGroup(group)} call the backends through the gateway`, only: 'ingress' });
+      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.internal), reason: `${describeGroup(group)} call the backends through the gateway's internal entry point`, only: 'ingress' });
     }
     const stores = (Object.keys(STORE_CLIENT_PART) as DataStore[]).filter((store) => platform.services.some((s) => s.tier === tier && storesOf(s).includes(store)));
     for (const store of stores) {
@@ -190,7 +213,7 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flo
       flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}`, only: 'ingress' });
     }
     if (service.tier === 'frontend') {
-      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: `${service.name} calls the backends through the gateway`, only: 'egress' });
+      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.internal), reason: `${service.name} calls the backends through the gateway's internal entry point`, only: 'egress' });
     }
     if (service.tier === 'backend' && identity && service.name !== identity.name) {
       flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name} waits for and authenticates against identity`, only: 'egress' });
@@ -222,15 +245,20 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec): Flo
     const peers = Object.values(part.peerPorts);
     if (peers.length > 0) flows.push({ from: pods(group), to: pods(group), ports: tcp(...peers), reason: `${name} peers (replication, cluster bus, quorum)` });
     for (const other of ('talksTo' in part ? part.talksTo : []) as readonly StorePartName[]) {
-      flows.push({ from: pods(group), to: pods(storeGroup(other)), ports: tcp(...Object.values(STORE_PARTS[other].clientPorts)), reason: `${name} is a client of ${other}` });
+      flows.push({ from: pods(group), to: pods(servingGroup(other)), ports: tcp(...Object.values(STORE_PARTS[other].clientPorts)), reason: `${name} is a client of ${other}` });
     }
     if ('operator' in part) {
       flows.push({ from: { kind: 'namespace', namespace: part.operator.namespace }, to: pods(group), ports: tcp(...part.operator.ports), reason: `the operator in ${part.operator.namespace} manages ${name}` });
-      // An operator-managed pod runs the operator's instance manager, which watches its own resources.
+    }
+    // Only the pods that call the API get to it: CNPG's instance manager does, Kafka nodes and Connect do not.
+    if ('kubernetesApi' in part && part.kubernetesApi) {
       flows.push({ from: pods(group), to: apiServer, ports: apiPorts, reason: `${name}'s instance manager talks to the API` });
     }
+    if ('objectStorage' in part && part.objectStorage) {
+      flows.push({ from: pods(group), to: objectStorage, ports: tcp(443), reason: `${name} archives to object storage` });
+    }
     if ('externalHttps' in part && part.externalHttps) {
-      flows.push({ from: pods(group), to: internet, ports: tcp(443), reason: `${name} archives to object storage` });
+      flows.push({ from: pods(group), to: internet, ports: tcp(443), reason: `${name} downloads from and pushes to the internet` });
     }
   }
   return flows;

@@ -1,4 +1,5 @@
 import { NAMESPACES } from './conventions';
+import { EDGE_SETTINGS, PORTAINER } from './edge';
 import { EnvironmentName, ResourceSpec } from './types';
 
 /**
@@ -31,6 +32,12 @@ export interface NamespaceSpec {
   readonly quota?: boolean;
   /** Why there is no quota; required when `quota` is false. */
   readonly quotaReason?: string;
+  /**
+   * Where the compute quota cannot be sized (`quota: false`), the object counts the namespace is held to
+   * instead: LoadBalancer and NodePort Services (new ways in from outside) and PersistentVolumeClaims.
+   * @default - no object quota (only namespaces with `quota: false` need one)
+   */
+  readonly objectQuota?: { readonly loadBalancers: number; readonly nodePorts: number; readonly persistentVolumeClaims: number };
 }
 
 /** Namespaces we own, in the order the operations page lists them. */
@@ -45,7 +52,9 @@ export const OWNED_NAMESPACES: readonly NamespaceSpec[] = [
     quota: false,
     quotaReason:
       'Holds add-ons installed from upstream releases (cert-manager, Velero) whose pods are not in this output, among them a DaemonSet with one pod per node: ' +
-      'a quota sized from the output would refuse them, and one sized by hand would refuse the node-agent on the next new node.',
+      'a quota sized from the output would refuse them, and one sized by hand would refuse the node-agent on the next new node. ' +
+      'An object quota holds it to the one LoadBalancer (ingress-nginx), no NodePort and no volume claim instead.',
+    objectQuota: { loadBalancers: 1, nodePorts: 0, persistentVolumeClaims: 0 },
   },
   { name: NAMESPACES.backend, holds: 'Backend services and their migration Jobs', enforce: 'restricted' },
   { name: NAMESPACES.app, holds: 'Frontend apps', enforce: 'restricted' },
@@ -62,6 +71,24 @@ export const OWNED_NAMESPACES: readonly NamespaceSpec[] = [
   },
 ];
 
+/**
+ * Portainer's namespace (production): created here so it gets Pod Security labels, default-deny
+ * NetworkPolicies, a LimitRange and an object quota before `helm install portainer --namespace portainer`
+ * (without `--create-namespace`).
+ */
+export const PORTAINER_NAMESPACE: NamespaceSpec = {
+  name: PORTAINER.namespace,
+  holds: 'Portainer (Helm chart portainer/k8s), its Ingress',
+  enforce: 'baseline',
+  reason:
+    "Portainer's chart sets no securityContext and its image (FROM scratch, no USER) runs as root, which restricted forbids. " +
+    'Baseline still forbids privileged pods, host namespaces and hostPath; audit/warn stay restricted.',
+  quota: false,
+  quotaReason: "Portainer's pods come from its Helm chart, not from this output, so a compute quota cannot be sized from it.",
+  // The chart defaults to `service.type: NodePort`: install with `--set service.type=ClusterIP` (the quota refuses a NodePort).
+  objectQuota: { loadBalancers: 0, nodePorts: 0, persistentVolumeClaims: 1 },
+};
+
 export const WATCHER: NamespaceSpec = { name: WATCHER_NAMESPACE, holds: 'Not deployed yet', enforce: 'restricted' };
 
 /** Per-environment settings of the baseline. */
@@ -73,12 +100,6 @@ export interface ClusterSettings {
    * (`kubectl scale deployment nx-identity --replicas=3` in staging) and a debug pod must still fit.
    */
   readonly quotaHeadroomPercent: number;
-  /**
-   * Where pods reach the Kubernetes API (controllers, CloudNativePG instances): the API server's addresses
-   * and ports. NetworkPolicy sees the endpoint IPs, not the `kubernetes` Service, so this is a CIDR list;
-   * narrow it to the control plane's addresses where they are known.
-   */
-  readonly apiServer: { readonly cidrs: readonly string[]; readonly ports: readonly number[] };
   /** Requests and limits the LimitRange gives a container that states none (third-party or operator pods). */
   readonly containerDefaults: ResourceSpec;
 }
@@ -87,20 +108,18 @@ export const CLUSTER_SETTINGS: Record<EnvironmentName, ClusterSettings> = {
   staging: {
     watcher: false,
     quotaHeadroomPercent: 25,
-    apiServer: { cidrs: ['0.0.0.0/0'], ports: [443, 6443] },
     containerDefaults: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
   },
   production: {
     watcher: false,
     quotaHeadroomPercent: 25,
-    apiServer: { cidrs: ['0.0.0.0/0'], ports: [443, 6443] },
     containerDefaults: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
   },
 };
 
 /** The namespaces an environment creates. */
 export function namespacesOf(env: EnvironmentName): readonly NamespaceSpec[] {
-  return CLUSTER_SETTINGS[env].watcher ? [...OWNED_NAMESPACES, WATCHER] : OWNED_NAMESPACES;
+  return [...OWNED_NAMESPACES, ...(EDGE_SETTINGS[env].portainer ? [PORTAINER_NAMESPACE] : []), ...(CLUSTER_SETTINGS[env].watcher ? [WATCHER] : [])];
 }
 
 /** Where the cluster DNS answers (kube-dns / CoreDNS in kube-system). */

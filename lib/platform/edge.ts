@@ -117,22 +117,43 @@ export const TRAEFIK = {
   uid: 65532,
   selector: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/component': 'gateway' },
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-  /** Entry point ingress-nginx forwards to; the Service exposes it on 80. */
-  ports: { web: 8000, ping: 8082 },
+  /**
+   * `web`: the entry point ingress-nginx forwards to (the Service's port 80); it believes X-Forwarded-For from
+   * the pod CIDRs, and only ingress-nginx may reach it. `internal`: the entry point frontends call (the
+   * Service's port 8080); it trusts no forwarded header, so a frontend cannot choose the address the rate
+   * limits key on.
+   */
+  ports: { web: 8000, internal: 8001, ping: 8082 },
   servicePort: 80,
+  internalServicePort: 8080,
   /** Namespaces whose IngressRoutes and Middlewares Traefik reads. */
   watchNamespaces: [NAMESPACES.backend, NAMESPACES.app],
 } as const satisfies EdgeComponent & Record<string, unknown>;
+
+/** Namespaces holding Ingresses of class `nginx` in an environment: the public hosts', and Portainer's where it runs. */
+export function ingressNamespacesOf(env: EnvironmentSpec): string[] {
+  return [INGRESS_NGINX.namespace, ...(EDGE_SETTINGS[env.name].portainer ? [PORTAINER.namespace] : [])];
+}
 
 /** Per-client rate limits on a backend's routes, keyed by service name (average requests per second, burst). */
 export const RATE_LIMITS: Readonly<Record<string, { readonly average: number; readonly burst: number }>> = {
   // identity answers login and token refresh: the credential-stuffing target. Generous for a shared office IP.
   identity: { average: 20, burst: 50 },
+  // Payments and finance move money: a client retrying in a loop or probing amounts is throttled well below
+  // what a checkout or a back-office page needs (a few requests per action).
+  'payment-api': { average: 10, burst: 20 },
+  finance: { average: 10, burst: 30 },
 };
 
-/** Portainer (operations page, production): installed by its Helm chart, exposed by this Ingress. */
+/**
+ * Portainer (operations page, production): installed by its Helm chart (portainer/k8s), exposed by this
+ * Ingress. The chart's pods carry `app.kubernetes.io/name: portainer` and `app.kubernetes.io/instance:
+ * <release>` (charts/portainer/templates/_helpers.tpl `portainer.selectorLabels`, deployment.yaml) and set no
+ * securityContext: the image (FROM scratch, no USER) runs as root, so its namespace enforces `baseline`.
+ */
 export const PORTAINER = {
   namespace: 'portainer',
+  selector: { 'app.kubernetes.io/name': 'portainer' },
   ingressName: 'portainer-ingress',
   host: 'portainer.bana.com.vn',
   tlsSecret: 'portainer-tls',
@@ -141,42 +162,77 @@ export const PORTAINER = {
 } as const;
 
 /**
- * Add-ons installed from upstream releases into nx-internal; their pods are not in this output, but the
- * network policies must let them work. Selectors are the labels their releases put on the pods.
+ * Add-ons installed from upstream releases (cert-manager, Velero) and the admin UI (Portainer); their pods are
+ * not in this output, but the network policies must let them work and nothing more. One entry per group of
+ * pods with the same needs; `selector` is the labels their releases put on the pods, cited per entry.
  */
 export interface Addon {
   readonly name: string;
   /** How it is installed (for the README and the post-deploy checks). */
   readonly install: string;
+  readonly namespace: string;
   readonly selector: Readonly<Record<string, string>>;
   /** Reaches the Kubernetes API. */
   readonly kubernetesApi: boolean;
-  /** TCP ports it connects to anywhere (outside the cluster). */
+  /** TCP ports it connects to anywhere on the internet (ACME). */
   readonly egressAnywhere: readonly number[];
+  /** Reaches the object storage (the `objectStorageCidrs` input) on 443. */
+  readonly objectStorage?: boolean;
   /** TCP ports the Kubernetes API server calls it on (admission webhooks). */
   readonly ingressFromApiServer: readonly number[];
 }
 
+const CERT_MANAGER_INSTALL = 'Helm chart jetstack/cert-manager v1.21.1 (`crds.enabled=true`) into nx-internal';
+/**
+ * cert-manager v1.21.1's chart labels every pod `app.kubernetes.io/instance: <release>` and
+ * `app.kubernetes.io/component: controller | webhook | cainjector | startupapicheck`
+ * (deploy/charts/cert-manager/templates/{deployment,webhook-deployment,cainjector-deployment,startupapicheck-job}.yaml).
+ */
+const certManager = (component: string): Record<string, string> => ({ 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': component });
+
 export const ADDONS: readonly Addon[] = [
   {
     name: 'cert-manager',
-    install: 'Helm chart jetstack/cert-manager v1.21.1 (`crds.enabled=true`) into nx-internal',
-    selector: { 'app.kubernetes.io/instance': 'cert-manager' },
+    install: CERT_MANAGER_INSTALL,
+    namespace: NAMESPACES.internal,
+    selector: certManager('controller'),
     kubernetesApi: true,
-    // ACME API (443) and the HTTP-01 self-check against the public hosts (80).
+    // The ACME API (443) and the HTTP-01 self-check against the public hosts through the load balancer (80).
     egressAnywhere: [443, 80],
+    ingressFromApiServer: [],
+  },
+  {
+    name: 'cert-manager-webhook',
+    install: CERT_MANAGER_INSTALL,
+    namespace: NAMESPACES.internal,
+    selector: certManager('webhook'),
+    // Reads and renews its own serving certificate Secret (dynamic serving).
+    kubernetesApi: true,
+    egressAnywhere: [],
+    // The chart's `webhook.securePort` default (values.yaml): 10250.
     ingressFromApiServer: [10250],
   },
+  { name: 'cert-manager-cainjector', install: CERT_MANAGER_INSTALL, namespace: NAMESPACES.internal, selector: certManager('cainjector'), kubernetesApi: true, egressAnywhere: [], ingressFromApiServer: [] },
+  { name: 'cert-manager-startupapicheck', install: CERT_MANAGER_INSTALL, namespace: NAMESPACES.internal, selector: certManager('startupapicheck'), kubernetesApi: true, egressAnywhere: [], ingressFromApiServer: [] },
   {
     name: 'velero',
     install: '`velero install` v1.18.1 (see Backups) into nx-internal',
+    namespace: NAMESPACES.internal,
+    // velero v1.18.1 pkg/install/resources.go labels everything it installs `component: velero`; the server's pods
+    // add `deploy: velero` (pkg/install/deployment.go), the node-agent's `name: node-agent`, `role: node-agent`
+    // (pkg/install/daemonset.go). Both read the API and write to the backup location.
     selector: { component: 'velero' },
     kubernetesApi: true,
-    // The S3 endpoint of the backup location.
-    egressAnywhere: [443],
+    egressAnywhere: [],
+    objectStorage: true,
     ingressFromApiServer: [],
   },
 ];
 
-/** Pods cert-manager starts for HTTP-01 challenges, in the namespace of the Ingress being certified. */
+/**
+ * Pods cert-manager starts for HTTP-01 challenges, in the namespace of the Ingress being certified (nx-internal
+ * for the public hosts, `portainer` for Portainer's). cert-manager v1.21.1 pkg/apis/acme/v1/types.go
+ * `SolverIdentificationLabelKey` (`acme.cert-manager.io/http01-solver: "true"`, beside `http-domain` and
+ * `http-token` hashes); pkg/issuer/acme/http/pod.go serves the challenge on 8089.
+ */
 export const ACME_SOLVER = { selector: { 'acme.cert-manager.io/http01-solver': 'true' }, port: 8089 } as const;

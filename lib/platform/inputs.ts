@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { DEFAULT_REGISTRY } from './conventions';
 import { InputError } from './errors';
 import { formatGitOps, GitOpsSpec, parseGitOps } from './gitops';
+import { ClusterNetwork, formatClusterNetwork, parseClusterNetwork } from './network-inputs';
 import { assertImageTag, assertRegistry } from './rules';
 import { EnvironmentSpec, PlatformSpec, Release } from './types';
 
@@ -60,7 +61,7 @@ export function resolveRelease(platform: PlatformSpec, env: EnvironmentSpec, dir
   }
   const registry = overrides.registry?.value ?? fromFile.registry ?? DEFAULT_REGISTRY;
   assertRegistry(overrides.registry?.input ?? `${file}: 'registry'`, registry);
-  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops };
+  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops, network: fromFile.network };
 }
 
 interface ReleaseFileContent {
@@ -68,6 +69,7 @@ interface ReleaseFileContent {
   readonly tag: string;
   readonly tags: Record<string, string>;
   readonly gitops: GitOpsSpec;
+  readonly network: ClusterNetwork;
 }
 
 function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: string): ReleaseFileContent {
@@ -86,8 +88,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
     throw new InputError(`release file ${file}`, data, 'allowed: a mapping with `tag`, optional `tags` and `registry`');
   }
   for (const key of Object.keys(data)) {
-    if (!['registry', 'tag', 'tags', 'gitops'].includes(key)) {
-      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops');
+    if (!['registry', 'tag', 'tags', 'gitops', 'network'].includes(key)) {
+      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops, network');
     }
   }
   if (typeof data.tag !== 'string') {
@@ -115,7 +117,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
     throw new InputError(`release file ${file}: 'registry'`, data.registry, 'allowed: a registry host string');
   }
   const gitops = parseGitOps(`release file ${file}: 'gitops'`, data.gitops);
-  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops };
+  const network = parseClusterNetwork(`release file ${file}: 'network'`, data.network);
+  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops, network };
 }
 
 /** The release file text for a release, as `--save` writes it. */
@@ -132,6 +135,7 @@ export function formatReleaseFile(env: EnvironmentSpec, release: Release): strin
     for (const [service, tag] of entries) lines.push(`  ${service}: "${tag}"`);
   }
   if (release.gitops) lines.push(...formatGitOps(release.gitops));
+  if (release.network) lines.push(...formatClusterNetwork(release.network));
   return lines.join('\n') + '\n';
 }
 

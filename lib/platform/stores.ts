@@ -28,8 +28,10 @@ export interface StorePart {
   readonly talksTo?: readonly StorePartKey[];
   /** An operator outside our namespaces that must reach the pods (namespace and ports). */
   readonly operator?: { readonly namespace: string; readonly ports: readonly number[] };
-  /** Whether the pods need HTTPS egress outside the cluster (e.g. object storage for backups). */
+  /** Whether the pods need HTTPS egress to anywhere on the internet (downloads, registry pushes). */
   readonly externalHttps?: boolean;
+  /** Whether the pods write to the object storage (the `objectStorageCidrs` input) on 443. */
+  readonly objectStorage?: boolean;
   /** Whether the pods call the Kubernetes API server (operator instance managers do). */
   readonly kubernetesApi?: boolean;
 }
@@ -57,7 +59,7 @@ export const STORE_PARTS = {
     peerPorts: { postgres: DATA_PORTS.postgres, status: DATA_PORTS.postgresStatus },
     operator: { namespace: 'cnpg-system', ports: [DATA_PORTS.postgresStatus, DATA_PORTS.postgres] },
     // WAL archiving and base backups to S3 (https://s3.vnpaycloud.vn) from the Barman Cloud sidecar.
-    externalHttps: true,
+    objectStorage: true,
     kubernetesApi: true,
   },
   /** PgBouncer pods of the CNPG Pooler `nx-postgresql-pooler` (rw); its instance manager watches the API. */
@@ -89,13 +91,17 @@ export const STORE_PARTS = {
    * Strimzi Kafka nodes of cluster `nx` (brokers `nx-kafka-N`, and in production the KRaft controllers
    * `nx-kafka-controller-N`). Clients use the plain listener 29092; nodes talk to each other on the
    * controller (9090) and replication (9091) listeners; the Strimzi operator uses 9090, 9091 and the
-   * Kafka agent (8443).
+   * Kafka agent (8443), which only the operator queries (broker state for rolling restarts).
+   *
+   * No API-server egress: Strimzi 1.2.0 adds the `kafka-init` container, the only part of a node pod that
+   * calls the API (node labels), only for rack awareness or node-port listeners (cluster-operator
+   * KafkaCluster.java `createInitContainer`); this cluster has neither.
    */
   kafka: {
     namespace: NAMESPACES.broker,
     selector: { 'strimzi.io/cluster': DATA_NAMES.kafkaCluster, [PART_LABEL]: 'kafka' },
     clientPorts: { clients: DATA_PORTS.kafkaClients },
-    peerPorts: { controlplane: DATA_PORTS.kafkaControlPlane, replication: DATA_PORTS.kafkaReplication, agent: DATA_PORTS.kafkaAgent },
+    peerPorts: { controlplane: DATA_PORTS.kafkaControlPlane, replication: DATA_PORTS.kafkaReplication },
     operator: { namespace: 'strimzi', ports: [DATA_PORTS.kafkaControlPlane, DATA_PORTS.kafkaReplication, DATA_PORTS.kafkaAgent] },
   },
   /** Typesense nodes (StatefulSet `nx-typesense`): API on 8108, Raft peering on 8107. */
@@ -108,6 +114,8 @@ export const STORE_PARTS = {
   /**
    * Debezium change-data capture (Strimzi KafkaConnect `nx-debezium`), where the environment enables it:
    * reads the PostgreSQL primary, writes to Kafka; the Strimzi operator manages connectors over the REST API.
+   * No API-server egress: credentials come from mounted files (`DirectoryConfigProvider`), not from the
+   * Kubernetes config provider.
    */
   debezium: {
     namespace: NAMESPACES.search,

@@ -1,3 +1,4 @@
+import type { ClusterNetwork } from './network-inputs';
 import type { GitOpsSpec } from './gitops';
 
 /**
@@ -126,4 +127,10 @@ export interface Release {
    * @default - `GITOPS_DEFAULTS` (lib/platform/gitops.ts)
    */
   readonly gitops?: GitOpsSpec;
+  /**
+   * What the network policies and the edge need to know about the cluster (API server, pod CIDRs, object
+   * storage, NodeLocal DNS, the admin allow-list).
+   * @default - `CLUSTER_NETWORK_DEFAULTS` (lib/platform/network-inputs.ts)
+   */
+  readonly network?: ClusterNetwork;
 }
