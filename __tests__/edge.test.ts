@@ -140,3 +140,38 @@ describe('edge', () => {
     });
   }
 });
+
+describe('edge RBAC and forwarded headers (issue 14)', () => {
+  test('staging: ingress-nginx serves its own namespace only, with a Role for everything namespaced', () => {
+    const d = find(env('staging'), 'Deployment', 'ingress-nginx-controller', 'nx-internal');
+    expect(d.spec.template.spec.containers[0].args).toContain('--watch-namespace=nx-internal');
+    const cr = find(env('staging'), 'ClusterRole', 'ingress-nginx-controller');
+    expect(cr.rules).toEqual([{ apiGroups: ['networking.k8s.io'], resources: ['ingressclasses'], verbs: ['get', 'list', 'watch'] }]);
+    const role = find(env('staging'), 'Role', 'ingress-nginx-controller', 'nx-internal');
+    expect(role.rules.some((r: any) => r.resources.includes('ingresses'))).toBe(true);
+  });
+
+  test('production: ingress-nginx acts on the namespaces holding its Ingresses only', () => {
+    const d = find(env('production'), 'Deployment', 'ingress-nginx-controller', 'nx-internal');
+    expect(d.spec.template.spec.containers[0].args).toContain('--watch-namespace-selector=kubernetes.io/metadata.name in (nx-internal,portainer)');
+  });
+
+  for (const name of ENVS) {
+    test(`${name}: Traefik believes X-Forwarded-For on web from the pod CIDRs only; frontends use the internal entry point`, () => {
+      const args: string[] = find(env(name), 'Deployment', 'traefik', 'nx-internal').spec.template.spec.containers[0].args;
+      expect(args).toContain('--entryPoints.web.forwardedHeaders.trustedIPs=10.244.0.0/16');
+      expect(args).toContain('--entryPoints.internal.address=:8001');
+      expect(args.filter((a) => a.startsWith('--entryPoints.internal.forwardedHeaders'))).toEqual([]);
+      expect(args).toContain('--providers.kubernetescrd.disableClusterScopeResources=true');
+    });
+
+    test(`${name}: payment-api and finance routes are rate limited, with limits from the platform data`, () => {
+      for (const service of ['identity', 'payment-api', 'finance']) {
+        const route = find(env(name), 'IngressRoute', `nx-${service}`, 'nx-backend');
+        expect(route.spec.routes[0].middlewares.map((m: any) => m.name)).toContain(`${service}-rate-limit`);
+        const mw = find(env(name), 'Middleware', `${service}-rate-limit`, 'nx-backend');
+        expect(mw.spec.rateLimit.average).toBeGreaterThan(0);
+      }
+    });
+  }
+});

@@ -99,6 +99,26 @@ describe('bad inputs stop the run with one line and leave dist/ untouched', () =
     expectRejected(run([], {}, PLATFORM, box), "release file of environment 'production'");
   });
 
+  test('fails when the network block of a release file is invalid', () => {
+    const box = sandbox();
+    const base = fs.readFileSync(path.join(box.releases, 'production.yaml'), 'utf8');
+    const cases: [string, string[]][] = [
+      ['network:\n  apiServerCidrs: [10.0.0.1/8]\n', ["'network'.apiServerCidrs", '"10.0.0.1/8"', 'no host bits']],
+      ['network:\n  apiServerCidrs: []\n', ["'network'.apiServerCidrs", 'at least one']],
+      ['network:\n  apiServerPorts: [0]\n', ["'network'.apiServerPorts", 'TCP ports']],
+      ['network:\n  podCidrs: nope\n', ["'network'.podCidrs", '"nope"']],
+      ['network:\n  nodeLocalDns: 169.254.20\n', ["'network'.nodeLocalDns", 'IPv4 address']],
+      ['network:\n  adminSourceRanges: [0.0.0.0/0]\n', ["'network'.adminSourceRanges", '"0.0.0.0/0"', 'admin UI open to every address']],
+      ['network:\n  adminAuthUrl: http://auth.example.com/oauth2/auth\n', ["'network'.adminAuthUrl", 'https://']],
+      ['network:\n  adminAuthSignin: https://auth.example.com/start\n', ["'network'.adminAuthSignin", 'only together with adminAuthUrl']],
+      ['network:\n  apiserver: [10.0.0.0/8]\n', ["'network' key", '"apiserver"', 'allowed: apiServerCidrs']],
+    ];
+    for (const [block, fragments] of cases) {
+      fs.writeFileSync(path.join(box.releases, 'production.yaml'), base + block);
+      expectRejected(run([], {}, PLATFORM, box), 'production.yaml', ...fragments);
+    }
+  });
+
   test('an error in the second environment writes neither', () => {
     const box = sandbox();
     fs.writeFileSync(path.join(box.releases, 'production.yaml'), 'tag: latest\n');
@@ -174,6 +194,31 @@ describe('good inputs', () => {
     const again = run([], {}, PLATFORM, box);
     expect(again.status).toBe(0);
     expect(again.after).toEqual(saved.after);
+  });
+
+  test('the network block reaches the policies and the edge, and --save keeps it', () => {
+    const box = sandbox();
+    const file = path.join(box.releases, 'production.yaml');
+    fs.appendFileSync(
+      file,
+      'network:\n  apiServerCidrs: [172.20.0.10/32]\n  apiServerPorts: [6443]\n  podCidrs: [10.42.0.0/16]\n  objectStorageCidrs: [198.51.100.0/24]\n' +
+        '  nodeLocalDns: 169.254.20.10\n  adminSourceRanges: [203.0.113.0/24]\n  adminAuthUrl: https://auth.bana.com.vn/oauth2/auth\n',
+    );
+    const r = run(['--env', 'production'], {}, PLATFORM, box);
+    expect(r.status).toBe(0);
+    const egress = r.after.get('production/01-network/nx-internal/allow-egress-velero.networkpolicy.yaml')!;
+    expect(egress).toContain('cidr: 172.20.0.10/32');
+    expect(egress).toContain('cidr: 198.51.100.0/24');
+    expect(egress).not.toContain('0.0.0.0/0');
+    expect(r.after.get('production/01-network/nx-backend/allow-dns.networkpolicy.yaml')).toContain('cidr: 169.254.20.10/32');
+    expect(r.after.get('production/05-gateway/nx-internal/traefik.deployment.yaml')).toContain('--entryPoints.web.forwardedHeaders.trustedIPs=10.42.0.0/16');
+    const portainer = r.after.get('production/07-routes/portainer/portainer-ingress.ingress.yaml')!;
+    expect(portainer).toContain('nginx.ingress.kubernetes.io/whitelist-source-range: 203.0.113.0/24');
+    expect(portainer).toContain('nginx.ingress.kubernetes.io/auth-url: https://auth.bana.com.vn/oauth2/auth');
+    const saved = run(['--env', 'production', '--tag', 'feed123', '--save'], {}, PLATFORM, box);
+    expect(saved.status).toBe(0);
+    expect(saved.releasesAfter.get('production.yaml')).toContain('apiServerCidrs: ["172.20.0.10/32"]');
+    expect(saved.after).toEqual(run([], {}, PLATFORM, box).after);
   });
 
   test('NX_REGISTRY sets the registry of every image', () => {
