@@ -165,6 +165,18 @@ describe('edge RBAC and forwarded headers (issue 14)', () => {
       expect(args).toContain('--providers.kubernetescrd.disableClusterScopeResources=true');
     });
 
+    test(`${name}: the gateway URL frontends are given leads to the internal entry point, which their policy opens`, () => {
+      const url = new URL(find(env(name), 'ConfigMap', 'nx-client-config', 'nx-app').data.API_GATEWAY_URL);
+      const svc = find(env(name), 'Service', 'traefik', 'nx-internal');
+      const port = svc.spec.ports.find((p: any) => p.port === Number(url.port));
+      expect(url.hostname).toBe('traefik.nx-internal.svc.cluster.local');
+      const container = find(env(name), 'Deployment', 'traefik', 'nx-internal').spec.template.spec.containers[0];
+      const target = container.ports.find((p: any) => p.name === port.targetPort);
+      expect(container.args).toContain(`--entryPoints.internal.address=:${target.containerPort}`);
+      const egress = find(env(name), 'NetworkPolicy', 'allow-egress-nx-client', 'nx-app');
+      expect(egress.spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([target.containerPort]);
+    });
+
     test(`${name}: payment-api and finance routes are rate limited, with limits from the platform data`, () => {
       for (const service of ['identity', 'payment-api', 'finance']) {
         const route = find(env(name), 'IngressRoute', `nx-${service}`, 'nx-backend');

@@ -1,5 +1,6 @@
 import { APP_PORT, healthPathOf, IDENTITY_SERVICE, serviceHost, storesOf } from './conventions';
 import { STORE_ENDPOINTS } from './endpoints';
+import { TRAEFIK } from './edge';
 import { EnvironmentSpec, PlatformSpec, ServiceSpec } from './types';
 
 /**
@@ -37,6 +38,9 @@ export function serviceConfig(service: ServiceSpec): Record<string, string> {
     PORT: String(APP_PORT),
     HEALTH_PATH: healthPathOf(service),
     ...endpoints,
+    // Frontends reach the backends through the gateway's internal entry point, which believes no
+    // X-Forwarded-For (the public one admits only ingress-nginx).
+    ...(service.tier === 'frontend' ? { API_GATEWAY_URL: `http://${TRAEFIK.name}.${TRAEFIK.namespace}.svc.cluster.local:${TRAEFIK.internalServicePort}` } : {}),
     ...(service.config ?? {}),
   };
 }
