@@ -111,6 +111,7 @@ describe('bad inputs stop the run with one line and leave dist/ untouched', () =
       ['network:\n  adminSourceRanges: [0.0.0.0/0]\n', ["'network'.adminSourceRanges", '"0.0.0.0/0"', 'admin UI open to every address']],
       ['network:\n  adminAuthUrl: http://auth.example.com/oauth2/auth\n', ["'network'.adminAuthUrl", 'https://']],
       ['network:\n  adminAuthSignin: https://auth.example.com/start\n', ["'network'.adminAuthSignin", 'only together with adminAuthUrl']],
+      ['network:\n  adminAuthCidrs: [192.0.2.0/24]\n', ["'network'.adminAuthCidrs", 'only together with adminAuthUrl']],
       ['network:\n  apiserver: [10.0.0.0/8]\n', ["'network' key", '"apiserver"', 'allowed: apiServerCidrs']],
     ];
     for (const [block, fragments] of cases) {
@@ -202,7 +203,7 @@ describe('good inputs', () => {
     fs.appendFileSync(
       file,
       'network:\n  apiServerCidrs: [172.20.0.10/32]\n  apiServerPorts: [6443]\n  podCidrs: [10.42.0.0/16]\n  objectStorageCidrs: [198.51.100.0/24]\n' +
-        '  nodeLocalDns: 169.254.20.10\n  adminSourceRanges: [203.0.113.0/24]\n  adminAuthUrl: https://auth.bana.com.vn/oauth2/auth\n',
+        '  nodeLocalDns: 169.254.20.10\n  adminSourceRanges: [203.0.113.0/24]\n  adminAuthUrl: https://auth.bana.com.vn:8443/oauth2/auth\n  adminAuthCidrs: [192.0.2.44/32]\n',
     );
     const r = run(['--env', 'production'], {}, PLATFORM, box);
     expect(r.status).toBe(0);
@@ -214,7 +215,11 @@ describe('good inputs', () => {
     expect(r.after.get('production/05-gateway/nx-internal/traefik.deployment.yaml')).toContain('--entryPoints.web.forwardedHeaders.trustedIPs=10.42.0.0/16');
     const portainer = r.after.get('production/07-routes/portainer/portainer-ingress.ingress.yaml')!;
     expect(portainer).toContain('nginx.ingress.kubernetes.io/whitelist-source-range: 203.0.113.0/24');
-    expect(portainer).toContain('nginx.ingress.kubernetes.io/auth-url: https://auth.bana.com.vn/oauth2/auth');
+    expect(portainer).toContain('nginx.ingress.kubernetes.io/auth-url: https://auth.bana.com.vn:8443/oauth2/auth');
+    // ingress-nginx reaches the auth endpoint on its port, at its addresses only.
+    const nginxEgress = r.after.get('production/01-network/nx-internal/allow-egress-ingress-nginx.networkpolicy.yaml')!;
+    expect(nginxEgress).toMatch(/- port: 8443\n\s+protocol: TCP\n\s+to:\n\s+- ipBlock:\n\s+cidr: 192.0.2.44\/32/);
+    expect(nginxEgress).not.toContain('0.0.0.0/0');
     const saved = run(['--env', 'production', '--tag', 'feed123', '--save'], {}, PLATFORM, box);
     expect(saved.status).toBe(0);
     expect(saved.releasesAfter.get('production.yaml')).toContain('apiServerCidrs: ["172.20.0.10/32"]');

@@ -1,5 +1,5 @@
 import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
-import { ANYWHERE, CLUSTER_NETWORK_DEFAULTS, ClusterNetwork } from '../platform/network-inputs';
+import { ANYWHERE, CLUSTER_NETWORK_DEFAULTS, ClusterNetwork, urlPort } from '../platform/network-inputs';
 import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
 import { APP_PORT, IDENTITY_SERVICE, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
 import { STORE_PARTS, StorePart, StorePartName } from '../platform/stores';
@@ -160,6 +160,14 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
     flows.push({ from: pods(INGRESS_GROUP), to: pods(PORTAINER_GROUP), ports: tcp(PORTAINER.port), reason: 'the Portainer UI, for clients on the admin allow-list' });
     flows.push({ from: pods(INGRESS_GROUP), to: pods(PORTAINER_SOLVER_GROUP), ports: tcp(ACME_SOLVER.port), reason: "HTTP-01 challenge of Portainer's host" });
     flows.push({ from: pods(PORTAINER_GROUP), to: apiServer, ports: apiPorts, reason: 'Portainer manages the cluster through the API (cluster-admin, see docs/security.md)' });
+    if (network.admin.authUrl && network.admin.authCidrs) {
+      flows.push({
+        from: pods(INGRESS_GROUP),
+        to: { kind: 'cidr', name: 'admin-auth', cidrs: network.admin.authCidrs },
+        ports: tcp(urlPort(network.admin.authUrl)),
+        reason: 'ingress-nginx asks the admin auth endpoint before every Portainer request',
+      });
+    }
   }
   flows.push({ from: pods(INGRESS_GROUP), to: apiServer, ports: apiPorts, reason: 'ingress-nginx watches Ingresses, Services, EndpointSlices, Secrets' });
   flows.push({ from: pods(GATEWAY_GROUP), to: apiServer, ports: apiPorts, reason: 'Traefik watches IngressRoutes, Middlewares, Services, EndpointSlices' });

@@ -1,5 +1,5 @@
 import { DATA_NAMES, DATA_PORTS, PART_LABEL } from '../platform/data';
-import { NAMESPACES } from '../platform/conventions';
+import { NAMESPACES, PART_OF } from '../platform/conventions';
 import { ACME_SOLVER, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
 import { EnvironmentName } from '../platform/types';
 
@@ -56,7 +56,7 @@ const CNPG = 'CloudNativePG v1.30.0';
 const STRIMZI = 'Strimzi 1.2.0';
 const PG = DATA_NAMES.postgresCluster;
 
-/** Labels CloudNativePG v1.30.0 puts on a cluster's Job pods (pkg/specs/jobs.go `createPrimaryJob`): no `cnpg.io/podRole`. */
+/** Labels CloudNativePG v1.30.0 puts on a cluster's Job pods (pkg/specs/jobs.go `CreatePrimaryJob`): no `cnpg.io/podRole`. */
 function cnpgJob(instance: number, role: string): Record<string, string> {
   return {
     'cnpg.io/cluster': PG,
@@ -70,7 +70,11 @@ function cnpgJob(instance: number, role: string): Record<string, string> {
   };
 }
 
-/** Labels of an instance pod (pkg/specs/pods.go `PodWithExistingStorage`; `cnpg.io/instanceRole` and `role` from the instance manager). */
+/**
+ * Labels of an instance pod: pkg/specs/pods.go `buildInstance` sets cluster, instanceName, podRole and the
+ * app.kubernetes.io set; pkg/reconciler/instance/metadata.go adds `cnpg.io/instanceRole` (and the deprecated
+ * `role`); the Cluster's `inheritedMetadata` adds our part-of label.
+ */
 function cnpgInstance(instance: number, role: 'primary' | 'replica'): Record<string, string> {
   return {
     'cnpg.io/cluster': PG,
@@ -82,7 +86,7 @@ function cnpgInstance(instance: number, role: 'primary' | 'replica'): Record<str
     'app.kubernetes.io/instance': PG,
     'app.kubernetes.io/component': 'database',
     'app.kubernetes.io/managed-by': 'cloudnative-pg',
-    'app.kubernetes.io/part-of': 'bana-platform',
+    'app.kubernetes.io/part-of': PART_OF,
   };
 }
 
@@ -104,10 +108,10 @@ function kafkaNode(pool: string, index: number, broker: boolean, controller: boo
 
 export const OPERATOR_PODS: readonly OperatorPod[] = [
   // CloudNativePG: the instances, the Job pods that bootstrap, clone or restore them, and the pooler.
-  { id: 'cnpg instance (primary)', createdBy: CNPG, source: 'pkg/specs/pods.go', namespace: NAMESPACES.persistent, labels: cnpgInstance(1, 'primary') },
-  { id: 'cnpg instance (replica)', createdBy: CNPG, source: 'pkg/specs/pods.go', namespace: NAMESPACES.persistent, labels: cnpgInstance(2, 'replica'), environments: ['production'] },
+  { id: 'cnpg instance (primary)', createdBy: CNPG, source: 'pkg/specs/pods.go buildInstance, pkg/reconciler/instance/metadata.go', namespace: NAMESPACES.persistent, labels: cnpgInstance(1, 'primary') },
+  { id: 'cnpg instance (replica)', createdBy: CNPG, source: 'pkg/specs/pods.go buildInstance, pkg/reconciler/instance/metadata.go', namespace: NAMESPACES.persistent, labels: cnpgInstance(2, 'replica'), environments: ['production'] },
   ...['initdb', 'join', 'full-recovery', 'pgbasebackup', 'import', 'snapshot-recovery'].map(
-    (role): OperatorPod => ({ id: `cnpg ${role} job`, createdBy: CNPG, source: 'pkg/specs/jobs.go (jobRole constants)', namespace: NAMESPACES.persistent, labels: cnpgJob(role === 'join' ? 2 : 1, role) }),
+    (role): OperatorPod => ({ id: `cnpg ${role} job`, createdBy: CNPG, source: 'pkg/specs/jobs.go CreatePrimaryJob (jobRole constants)', namespace: NAMESPACES.persistent, labels: cnpgJob(role === 'join' ? 2 : 1, role) }),
   ),
   {
     id: 'cnpg pooler',

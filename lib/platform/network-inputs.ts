@@ -53,7 +53,19 @@ export interface ClusterNetwork {
      * @default - none
      */
     readonly authSignin?: string;
+    /**
+     * Where ingress-nginx reaches `authUrl` (its addresses, as CIDRs): ingress-nginx's egress opens the URL's
+     * port to them. Only with `authUrl`.
+     * @default - `0.0.0.0/0` when `authUrl` is set (too wide; narrow to the endpoint's addresses)
+     */
+    readonly authCidrs?: readonly string[];
   };
+}
+
+/** The TCP port of an `https://` URL. */
+export function urlPort(url: string): number {
+  const u = new URL(url);
+  return u.port === '' ? 443 : Number(u.port);
 }
 
 export const CLUSTER_NETWORK_DEFAULTS: ClusterNetwork = {
@@ -66,7 +78,7 @@ export const CLUSTER_NETWORK_DEFAULTS: ClusterNetwork = {
 /** The CIDR every address is in: open to anywhere. */
 export const ANYWHERE = '0.0.0.0/0';
 
-const KEYS = ['apiServerCidrs', 'apiServerPorts', 'podCidrs', 'objectStorageCidrs', 'nodeLocalDns', 'adminSourceRanges', 'adminAuthUrl', 'adminAuthSignin'] as const;
+const KEYS = ['apiServerCidrs', 'apiServerPorts', 'podCidrs', 'objectStorageCidrs', 'nodeLocalDns', 'adminSourceRanges', 'adminAuthUrl', 'adminAuthSignin', 'adminAuthCidrs'] as const;
 type Key = (typeof KEYS)[number];
 
 /** An IPv4 address in dotted-quad form. */
@@ -131,6 +143,8 @@ export function parseClusterNetwork(input: string, raw: unknown): ClusterNetwork
   const authUrl = has('adminAuthUrl') ? httpsUrl(`${input}.adminAuthUrl`, record.adminAuthUrl) : undefined;
   const authSignin = has('adminAuthSignin') ? httpsUrl(`${input}.adminAuthSignin`, record.adminAuthSignin) : undefined;
   if (authSignin && !authUrl) throw new InputError(`${input}.adminAuthSignin`, authSignin, 'allowed: only together with adminAuthUrl');
+  const authCidrs = has('adminAuthCidrs') ? cidrList(`${input}.adminAuthCidrs`, record.adminAuthCidrs, false) : authUrl ? [ANYWHERE] : undefined;
+  if (authCidrs && !authUrl) throw new InputError(`${input}.adminAuthCidrs`, authCidrs, 'allowed: only together with adminAuthUrl');
   const sourceRanges = has('adminSourceRanges') ? cidrList(`${input}.adminSourceRanges`, record.adminSourceRanges, false) : d.admin.sourceRanges;
   if (sourceRanges.includes(ANYWHERE)) {
     throw new InputError(`${input}.adminSourceRanges`, ANYWHERE, 'allowed: the admins\' own ranges; an admin UI open to every address is what the allow-list exists to prevent');
@@ -140,7 +154,7 @@ export function parseClusterNetwork(input: string, raw: unknown): ClusterNetwork
     podCidrs: has('podCidrs') ? cidrList(`${input}.podCidrs`, record.podCidrs, false) : d.podCidrs,
     objectStorageCidrs: has('objectStorageCidrs') ? cidrList(`${input}.objectStorageCidrs`, record.objectStorageCidrs, false) : d.objectStorageCidrs,
     nodeLocalDns,
-    admin: { sourceRanges, authUrl, authSignin },
+    admin: { sourceRanges, authUrl, authSignin, authCidrs },
   };
 }
 
@@ -160,5 +174,6 @@ export function formatClusterNetwork(spec: ClusterNetwork): string[] {
   add('adminSourceRanges', spec.admin.sourceRanges, d.admin.sourceRanges);
   add('adminAuthUrl', spec.admin.authUrl, undefined);
   add('adminAuthSignin', spec.admin.authSignin, undefined);
+  add('adminAuthCidrs', spec.admin.authCidrs, spec.admin.authUrl ? [ANYWHERE] : undefined);
   return lines.length > 0 ? ['network:', ...lines] : [];
 }
