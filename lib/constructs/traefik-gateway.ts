@@ -47,9 +47,10 @@ export class TraefikGateway extends Construct {
     // Namespace-scoped RBAC, as the upstream chart's `rbac.namespaced: true` writes it (traefik-helm-chart
     // templates/rbac/role.yaml): Traefik v3 with `providers.kubernetescrd.namespaces` starts one informer
     // factory per watched namespace for the CRDs, Services, EndpointSlices, ConfigMaps and Secrets, and a
-    // cluster-scope one only for Nodes unless `disableClusterScopeResources` is set (traefik/traefik
-    // pkg/provider/kubernetes/crd/client.go `WatchAll`). So a Role per watched namespace is all it needs, and
-    // Secrets outside those namespaces are out of its reach.
+    // cluster-scope one only for Nodes unless `disableClusterScopeResources` is set (traefik/traefik v3.7,
+    // read at v3.7.9: pkg/provider/kubernetes/crd/client.go `WatchAll`, kubernetes.go
+    // `DisableClusterScopeResources`; v3.7 writes no CRD status, so no status verbs). So a Role per watched
+    // namespace is all it needs, and Secrets outside those namespaces are out of its reach.
     for (const watched of TRAEFIK.watchNamespaces) {
       new k8s.KubeRole(this, `Role-${watched}`, {
         metadata: { name, namespace: watched, labels },
