@@ -106,12 +106,21 @@ function kafkaNode(pool: string, index: number, broker: boolean, controller: boo
   };
 }
 
+/** Every Job role CloudNativePG v1.30.0 runs for a cluster (pkg/specs/jobs.go, pkg/reconciler/majorupgrade/job.go). */
+const CNPG_JOB_ROLES = ['initdb', 'join', 'full-recovery', 'pgbasebackup', 'import', 'snapshot-recovery', 'major-upgrade'] as const;
+
 export const OPERATOR_PODS: readonly OperatorPod[] = [
   // CloudNativePG: the instances, the Job pods that bootstrap, clone or restore them, and the pooler.
   { id: 'cnpg instance (primary)', createdBy: CNPG, source: 'pkg/specs/pods.go buildInstance, pkg/reconciler/instance/metadata.go', namespace: NAMESPACES.persistent, labels: cnpgInstance(1, 'primary') },
   { id: 'cnpg instance (replica)', createdBy: CNPG, source: 'pkg/specs/pods.go buildInstance, pkg/reconciler/instance/metadata.go', namespace: NAMESPACES.persistent, labels: cnpgInstance(2, 'replica'), environments: ['production'] },
-  ...['initdb', 'join', 'full-recovery', 'pgbasebackup', 'import', 'snapshot-recovery'].map(
-    (role): OperatorPod => ({ id: `cnpg ${role} job`, createdBy: CNPG, source: 'pkg/specs/jobs.go CreatePrimaryJob (jobRole constants)', namespace: NAMESPACES.persistent, labels: cnpgJob(role === 'join' ? 2 : 1, role) }),
+  ...CNPG_JOB_ROLES.map(
+    (role): OperatorPod => ({
+      id: `cnpg ${role} job`,
+      createdBy: CNPG,
+      source: role === 'major-upgrade' ? 'pkg/reconciler/majorupgrade/job.go (through specs.CreatePrimaryJob)' : 'pkg/specs/jobs.go CreatePrimaryJob (jobRole constants)',
+      namespace: NAMESPACES.persistent,
+      labels: cnpgJob(role === 'join' ? 2 : 1, role),
+    }),
   ),
   {
     id: 'cnpg pooler',
@@ -204,7 +213,7 @@ export const OPERATOR_PODS: readonly OperatorPod[] = [
   },
 ];
 
-const CNPG_DB_PODS = ['cnpg instance (primary)', 'cnpg instance (replica)', 'cnpg initdb job', 'cnpg join job', 'cnpg full-recovery job', 'cnpg pgbasebackup job', 'cnpg import job', 'cnpg snapshot-recovery job'];
+const CNPG_DB_PODS = ['cnpg instance (primary)', 'cnpg instance (replica)', ...CNPG_JOB_ROLES.map((role) => `cnpg ${role} job`)];
 const KAFKA_NODES = ['kafka broker (combined)', 'kafka broker', 'kafka controller'];
 const pod = (id: string): FlowEnd => ({ pod: id });
 const API: FlowEnd = { external: 'api-server' };
