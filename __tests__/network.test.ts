@@ -143,7 +143,8 @@ function expectedEgress(name: EnvironmentName, from: Endpoint, to: Endpoint, por
     }
     case 'migration':
       if (!(f.service.uses ?? []).includes('postgres')) return false;
-      return (t.kind === 'service' && t.service.name === 'identity' && port === 3000) || (t.kind === 'store' && t.part === 'postgres' && clientPorts('postgres').includes(port));
+      // The instances only, never CloudNativePG's Job pods (they carry no cnpg.io/podRole).
+      return (t.kind === 'service' && t.service.name === 'identity' && port === 3000) || (t.kind === 'store' && t.part === 'postgres' && to.labels['cnpg.io/podRole'] === 'instance' && clientPorts('postgres').includes(port));
     case 'store': {
       const part = STORE_PARTS[f.part] as any;
       return (
@@ -190,7 +191,7 @@ function expectedIngress(name: EnvironmentName, to: Endpoint, from: Endpoint, po
     case 'store': {
       const part = STORE_PARTS[t.part] as any;
       if (f.kind === 'service') return (f.service.uses ?? []).some((u) => STORE_OF_USE[u] === t.part) && clientPorts(t.part).includes(port);
-      if (f.kind === 'migration') return t.part === 'postgres' && (f.service.uses ?? []).includes('postgres') && clientPorts('postgres').includes(port);
+      if (f.kind === 'migration') return t.part === 'postgres' && to.labels['cnpg.io/podRole'] === 'instance' && (f.service.uses ?? []).includes('postgres') && clientPorts('postgres').includes(port);
       if (f.kind === 'operator') return part.operator?.namespace === f.namespace && part.operator.ports.includes(port);
       if (f.kind === 'store') {
         const other = STORE_PARTS[f.part] as any;

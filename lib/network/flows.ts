@@ -238,12 +238,12 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
   const postgresPorts = tcp(...Object.values(STORE_PARTS.postgres.clientPorts));
   if (migrating.length > 0) {
     if (identity) flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(MIGRATIONS_GROUP)} wait for identity`, only: 'ingress' });
-    flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(storeGroup('postgres')), ports: postgresPorts, reason: `${describeGroup(MIGRATIONS_GROUP)} run migrations against the primary`, only: 'ingress' });
+    flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(servingGroup('postgres')), ports: postgresPorts, reason: `${describeGroup(MIGRATIONS_GROUP)} run migrations against the primary`, only: 'ingress' });
   }
   for (const service of migrating) {
     const group = migrationGroup(service);
     if (identity) flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name}'s migration waits for identity`, only: 'egress' });
-    flows.push({ from: pods(group), to: pods(storeGroup('postgres')), ports: postgresPorts, reason: `${service.name}'s migration runs against the primary`, only: 'egress' });
+    flows.push({ from: pods(group), to: pods(servingGroup('postgres')), ports: postgresPorts, reason: `${service.name}'s migration runs against the primary`, only: 'egress' });
   }
 
   // The data layer among itself, its operator, the API and object storage.
