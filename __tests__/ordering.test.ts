@@ -195,13 +195,15 @@ describe('GitOps inputs (release file `gitops:` block)', () => {
   test('defaults for what the block leaves out', () => {
     expect(parseGitOps(input, undefined)).toEqual(GITOPS_DEFAULTS);
     expect(parseGitOps(input, { revision: 'release/2024-10' })).toEqual({ ...GITOPS_DEFAULTS, revision: 'release/2024-10' });
-    expect(parseGitOps(input, { repoURL: 'ssh://git@gitlab.bana.com.vn/bana/platform.git', path: '.' }).path).toBe('.');
+    expect(parseGitOps(input, { repoURL: 'ssh://git@gitlab.bana.com.vn/bana/bana-platform.git', path: '.' }).path).toBe('.');
   });
 
   test.each([
     ['repoURL', 'http://gitlab.bana.com.vn/x.git', 'allowed: an https:// or ssh:// repository URL'],
     ['repoURL', 'https://user:token@gitlab.bana.com.vn/x.git', 'allowed: an https:// or ssh:// repository URL without a password'],
     ['repoURL', 'git@gitlab.bana.com.vn:bana/x.git', 'allowed: an https:// or ssh:// repository URL'],
+    // One repository setting: the GitOps objects may not watch a project the CI fragment does not trigger.
+    ['repoURL', 'https://gitlab.bana.com.vn/bana/platform.git', 'allowed: a URL of the project bana/bana-platform'],
     ['revision', 'main..x', 'allowed: a git branch name'],
     ['revision', '-main', 'allowed: a git branch name'],
     ['path', '../elsewhere', "allowed: '.' or a relative folder path"],
@@ -222,14 +224,14 @@ describe('GitOps inputs (release file `gitops:` block)', () => {
     const out = tempDir();
     fs.writeFileSync(
       path.join(releases, 'production.yaml'),
-      'tag: "abc1234"\ngitops:\n  repoURL: "https://git.example.com/ops/bana.git"\n  revision: "prod"\n',
+      'tag: "abc1234"\ngitops:\n  repoURL: "https://git.example.com/bana/bana-platform.git"\n  revision: "prod"\n',
     );
     const io = { stdout: () => {}, stderr: (l: string) => { throw new Error(l); } };
     expect(runCli(PLATFORM, ['--env', 'production', '--out', out, '--release-dir', releases, '--tag', 'def5678', '--save'], {}, io)).toBe(0);
     const app = parse(fs.readFileSync(path.join(out, 'production', 'argocd', 'argocd', 'nx-production.application.yaml'), 'utf8'));
-    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/ops/bana.git', targetRevision: 'prod', path: 'dist/production' });
+    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/bana/bana-platform.git', targetRevision: 'prod', path: 'dist/production' });
     const saved = parse(fs.readFileSync(path.join(releases, 'production.yaml'), 'utf8'));
-    expect(saved).toEqual({ registry: 'bcr.bana.com.vn', tag: 'def5678', gitops: { ...GITOPS_DEFAULTS, repoURL: 'https://git.example.com/ops/bana.git', revision: 'prod' } });
+    expect(saved).toEqual({ registry: 'bcr.bana.com.vn', tag: 'def5678', gitops: { ...GITOPS_DEFAULTS, repoURL: 'https://git.example.com/bana/bana-platform.git', revision: 'prod' } });
   });
 
   test('fails with one line and writes nothing when the release file has a bad gitops block', () => {

@@ -17,11 +17,16 @@ export interface GitOpsSpec {
 }
 
 /**
- * The operations page names GitLab and `main` but no repository: the URL default follows the company's
- * domain and is meant to be set in the release file.
+ * The platform repository (this one), the single setting its three readers take it from: the services' CI
+ * fragment triggers this GitLab project (lib/ci/gitlab-ci.ts), and Flux and Argo CD clone it
+ * (`GITOPS_DEFAULTS.repoURL`; a release file's `gitops.repoURL` may change the host or scheme, not the
+ * project). The operations page names GitLab and `main` but no repository: the name follows the company's
+ * domain.
  */
+export const PLATFORM_REPOSITORY = { host: 'gitlab.bana.com.vn', project: 'bana/bana-platform' } as const;
+
 export const GITOPS_DEFAULTS: GitOpsSpec = {
-  repoURL: 'https://gitlab.bana.com.vn/bana/bana-platform.git',
+  repoURL: `https://${PLATFORM_REPOSITORY.host}/${PLATFORM_REPOSITORY.project}.git`,
   revision: 'main',
   path: 'dist',
   secretName: 'nx-platform-git',
@@ -91,6 +96,14 @@ function assertRepoUrl(input: string, value: string): void {
   }
   if (!['https:', 'ssh:'].includes(url.protocol) || url.hostname === '' || url.password !== '' || url.search !== '' || url.hash !== '' || /\s/.test(value)) {
     throw new InputError(input, value, allowed);
+  }
+  const project = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '');
+  if (project !== PLATFORM_REPOSITORY.project) {
+    throw new InputError(
+      input,
+      value,
+      `allowed: a URL of the project ${PLATFORM_REPOSITORY.project}, the one the services' CI fragment triggers (change PLATFORM_REPOSITORY in lib/platform/gitops.ts to move it)`,
+    );
   }
 }
 
