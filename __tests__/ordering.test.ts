@@ -6,7 +6,7 @@ import { runCli } from '../lib/cli/cli';
 import { LAYERS } from '../lib/charts/layers';
 import { FLUX_FORCE_ANNOTATION, rankLayers, SYNC_WAVE_ANNOTATION } from '../lib/charts/ordering';
 import { APPLY_PLAN } from '../lib/output/apply-plan';
-import { fluxObjects } from '../lib/output/gitops';
+import { fluxObjects, layerTimeout } from '../lib/output/gitops';
 import { writeEnvironments } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { InputError } from '../lib/platform/errors';
@@ -107,6 +107,35 @@ describe('layer ranks are derived from the folder names, for layers added by any
     expect(json.filter((o: any) => o.kind === 'GitRepository')).toHaveLength(1);
   });
 
+  test("Flux: the platform's layers wait for what they need, not for the whole chain before them", () => {
+    const chart = new Chart(new App(), 'flux');
+    fluxObjects(chart, 'production', GITOPS_DEFAULTS, rankLayers(LAYERS));
+    const deps = new Map(chart.toJson().filter((o: any) => o.kind === 'Kustomization').map((o: any) => [o.metadata.name.replace('nx-production-', ''), (o.spec.dependsOn ?? []).map((d: any) => d.name.replace('nx-production-', ''))]));
+    expect(deps.get('04-ingress')).toEqual(['01-network']);
+    expect(deps.get('05-gateway')).toEqual(['01-network']);
+    expect(deps.get('06-2-identity-migration')).toEqual(['03-data', '06-1-config']);
+    expect(deps.get('07-routes')).toEqual(['04-ingress', '05-gateway']);
+    expect(deps.get('09-backups')).toEqual(['00-cluster']);
+  });
+
+  test('Argo CD waves stay consistent: a layer may only wait for layers with a lower folder number', () => {
+    expect(() => rankLayers([{ folder: '03-data', after: [] }, { folder: '04-ingress', after: ['05-gateway'] }, { folder: '05-gateway', after: [] }])).toThrow(
+      "layer '04-ingress' (sync wave 40) waits for '05-gateway' (sync wave 50): a layer may only wait for layers with a lower folder number",
+    );
+    expect(() => rankLayers([{ folder: '03-data', after: ['02-x'] }])).toThrow("layer '03-data': 'after' names '02-x', which is not in LAYERS");
+    for (const rank of rankLayers(LAYERS)) {
+      for (const dep of rank.after) expect(rankLayers(LAYERS).find((r) => r.folder === dep)!.wave).toBeLessThan(rank.wave);
+    }
+  });
+
+  test("a layer's Flux timeout covers its longest Job deadline and rollout", () => {
+    const job = (s: number) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { activeDeadlineSeconds: s } });
+    expect(layerTimeout([])).toBe('10m');
+    expect(layerTimeout([job(300)])).toBe('10m');
+    expect(layerTimeout([job(1800), job(300)])).toBe('35m');
+    expect(layerTimeout([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }])).toBe('15m');
+  });
+
   test('fails when LAYERS lists a layer before one with a lower folder number', () => {
     expect(() => rankLayers(folders('03-data', '01-network'))).toThrow(
       "layer '01-network' (sync wave 10) is listed after '03-data' (sync wave 30) in LAYERS: list the layers in the order of their folder numbers",
@@ -137,6 +166,16 @@ describe.each(['staging', 'production'] as const)('Flux in %s', (envName) => {
       expect(k.spec.sourceRef).toEqual({ kind: 'GitRepository', name: `nx-platform-${envName}` });
       expect(env(envName).files.has(`${k.spec.path.replace(`./dist/${envName}/`, '')}/kustomization.yaml`)).toBe(true);
     }
+  });
+
+  test("every layer's timeout covers its Jobs' deadlines (the Redis create Job's 30 minutes in 03-data)", () => {
+    const byFolder = new Map(kustomizations().map((k) => [k.spec.path.split('/').pop(), k]));
+    const minutes = (d: string) => Number(/^(\d+)m$/.exec(d)![1]);
+    for (const m of env(envName).manifests) {
+      const deadline = (m.object as any).spec?.activeDeadlineSeconds;
+      if (m.object.kind === 'Job' && deadline) expect(minutes(byFolder.get(m.folder).spec.timeout) * 60).toBeGreaterThan(deadline);
+    }
+    expect(minutes(byFolder.get('03-data').spec.timeout)).toBeGreaterThanOrEqual(35);
   });
 
   test('dependsOn chains the layers in order, so identity migrates and rolls out before the other migrations', () => {

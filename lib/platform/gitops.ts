@@ -45,10 +45,12 @@ export const GITOPS = {
   interval: '10m',
   retryInterval: '2m',
   /**
-   * Health wait per layer: a migration Job may take its whole `activeDeadlineSeconds` (5 min) plus image
-   * pulls, a rollout its startup allowance.
+   * Least health wait per layer; a layer with a longer Job or rollout deadline gets that deadline plus
+   * `timeoutMargin` (lib/output/gitops.ts, layerTimeout).
    */
   timeout: '10m',
+  /** Scheduling and image pulls on top of the longest deadline of a layer. */
+  timeoutMargin: '5m',
 } as const;
 
 const KEYS = Object.keys(GITOPS_DEFAULTS) as (keyof GitOpsSpec)[];
