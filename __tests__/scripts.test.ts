@@ -20,7 +20,8 @@ const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 if (!hasShellcheck) process.stderr.write('shellcheck not found: skipping the shellcheck of the generated scripts\n');
 
 (hasShellcheck ? describe : describe.skip)('shellcheck (installed)', () => {
-  const all = scripts(DIST);
+  // The generated scripts of dist/ and the generated pre-commit hook.
+  const all = [...scripts(DIST), path.join(ROOT, '.githooks', 'pre-commit')];
   test('finds the generated scripts of every environment', () => {
     const names = all.map((f) => path.relative(DIST, f)).sort();
     expect(names).toEqual(expect.arrayContaining(['production/apply.sh', 'production/post-deploy-check.sh', 'staging/apply.sh', 'staging/post-deploy-check.sh']));
