@@ -220,6 +220,9 @@ export function recover(outDir: string, sweep: readonly string[] = []): 'none' |
   if (fs.existsSync(parent)) {
     for (const entry of fs.readdirSync(parent)) {
       if (entry.startsWith(`.${base}.tmp-`) || entry.startsWith(`.${base}.journal.tmp-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+      // A waiting run's lock candidate `.<out>.lock.<pid>`, left by a run killed while it waited.
+      const waiter = entry.startsWith(`.${base}.lock.`) ? Number(entry.slice(`.${base}.lock.`.length)) : NaN;
+      if (Number.isInteger(waiter) && !pidExists(waiter)) fs.rmSync(path.join(parent, entry), { force: true });
     }
   }
   for (const dir of sweep) {
@@ -370,6 +373,15 @@ function parseOwner(text: string): LockOwner | undefined {
     return Number.isInteger(owner.pid) && owner.pid > 0 ? owner : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

@@ -141,7 +141,7 @@ export function savedReleaseFile(dir: string, env: EnvironmentSpec, overrides: O
     if (!isMap(doc.get('tags', true))) doc.set('tags', doc.createNode({}));
     doc.setIn(['tags', t.service], quoted(t.value));
   }
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /** The value of a key as the file spells it (`4e12345`, not the number YAML made of it). */
