@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import { CI_IMAGES, dockerfileOf, gitlabCi, SCAN_POLICY } from '../lib/ci/gitlab-ci';
 import { PLATFORM } from '../lib/platform';
 import { PlatformSpec } from '../lib/platform/types';
+import { FIXTURE_SERVICE } from './helpers';
 
 const pipeline = (platform: PlatformSpec = PLATFORM) => parse(gitlabCi(platform)) as Record<string, any>;
 const jobs = (p: Record<string, any>) => Object.keys(p).filter((k) => !['stages', 'variables'].includes(k) && !k.startsWith('.'));
@@ -19,9 +20,9 @@ describe('GitLab CI fragment from the service catalogue', () => {
   });
 
   test('adding a service adds its jobs and its place in every deploy', () => {
-    const more = pipeline({ ...PLATFORM, services: [...PLATFORM.services, { name: 'loyalty', tier: 'backend', ha: false }] });
-    expect(more['push-loyalty'].needs).toEqual(['image-loyalty', 'scan-loyalty']);
-    expect(more['deploy-production'].needs).toContain('push-loyalty');
+    const more = pipeline({ ...PLATFORM, services: [...PLATFORM.services, { name: FIXTURE_SERVICE, tier: 'backend', ha: false }] });
+    expect(more[`push-${FIXTURE_SERVICE}`].needs).toEqual([`image-${FIXTURE_SERVICE}`, `scan-${FIXTURE_SERVICE}`]);
+    expect(more['deploy-production'].needs).toContain(`push-${FIXTURE_SERVICE}`);
   });
 
   test("keeps the seed's scan policy: CRITICAL fails everywhere, HIGH fails on main and develop", () => {

@@ -5,7 +5,7 @@ import { runCli } from '../lib/cli/cli';
 import { readTree } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
-import { RELEASE_DIR, ROOT, tempDir } from './helpers';
+import { FIXTURE_SERVICE, RELEASE_DIR, ROOT, tempDir } from './helpers';
 
 /** A scratch copy of the committed dist/ and release files, so a run can be checked for "wrote nothing". */
 function sandbox(): { out: string; releases: string } {
@@ -141,22 +141,23 @@ describe('the platform description is validated the same way', () => {
   });
 
   test('fails when an HA service has fewer than 2 replicas', () => {
-    const svc: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: true, replicas: { staging: { min: 1, max: 1 } } };
-    expectRejected(run([], {}, withServices([...base, svc])), "service 'loyalty'", "'replicas.staging'.min", '2 or more');
+    const svc: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: true, replicas: { staging: { min: 1, max: 1 } } };
+    expectRejected(run([], {}, withServices([...base, svc])), `service '${FIXTURE_SERVICE}'`, "'replicas.staging'.min", '2 or more');
   });
 
   test('fails when maxReplicas < minReplicas', () => {
-    const svc: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: true, replicas: { production: { min: 4, max: 3 } } };
+    const svc: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: true, replicas: { production: { min: 4, max: 3 } } };
     expectRejected(run([], {}, withServices([...base, svc])), "'replicas.production'.max", '3', ">= 'min' (4)");
   });
 
   test('fails when two services claim the same migration order', () => {
-    const svc: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: false, migration: { order: 3 } };
-    expectRejected(run([], {}, withServices([...base, svc])), "'migration.order'", "'sale' has it");
+    const taken = base.find((s) => s.migration && s.name !== 'identity')!;
+    const svc: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: false, migration: { order: taken.migration!.order } };
+    expectRejected(run([], {}, withServices([...base, svc])), "'migration.order'", `'${taken.name}' has it`);
   });
 
   test('fails when a config key is not an environment variable name', () => {
-    const svc: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: false, config: { 'bad-key': 'x' } };
+    const svc: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: false, config: { 'bad-key': 'x' } };
     expectRejected(run([], {}, withServices([...base, svc])), "'config' key", '"bad-key"');
   });
 });
