@@ -4,13 +4,15 @@ import { releaseFile, savedReleaseFile } from '../platform/inputs';
 import { PlatformSpec } from '../platform/types';
 import { validatePlatform } from '../platform/validate';
 import { withLock, writeEnvironments } from '../output/writer';
-import { synthesizePlatform } from '../synth';
+import { synthesizePlatform, SynthesizedEnvironment } from '../synth';
 import { ciFiles } from '../ci/gitlab-ci';
 import { parseArgs, USAGE } from './args';
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
+  /** Told the environments once they are written (main.ts gives `cdk8s synth` its review copy). */
+  readonly written?: (environments: readonly SynthesizedEnvironment[]) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function runCli(platform: PlatformSpec, argv: readonly string[], env: Rea
           }
         }
         if (options.save) for (const f of files) io.stdout(`saved ${f.file}`);
+        io.written?.(environments);
         return 0;
       },
       { onWait: (owner) => io.stderr(`waiting: another synth (process ${owner.pid}) is writing ${options.outDir}/`) },
