@@ -98,6 +98,19 @@ describe('a run killed at any step', () => {
   });
 });
 
+describe('SIGTERM and SIGINT', () => {
+  test.each([
+    ['SIGTERM', 'term@write:staging', 'before'],
+    ['SIGINT', 'int@rename:staging:in', 'after'],
+  ])('%s (%s) ends the run at once; the next run leaves exactly the %s-state and no leftover', (signal, fault, which) => {
+    const b = box();
+    const r = run(b, TAG, { NX_FAULT: fault });
+    expect(r.signal).toBe(signal);
+    recoverBox(b);
+    expect(state(b)).toEqual(which === 'before' ? before : after);
+  });
+});
+
 describe('failures inside a run leave everything as it was', () => {
   const cases: [string, string][] = [
     ['disk full while writing the new folder', 'enospc@write:staging'],

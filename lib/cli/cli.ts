@@ -30,35 +30,35 @@ export function runCli(platform: PlatformSpec, argv: readonly string[], env: Rea
       return 0;
     }
     validatePlatform(platform);
-    return withLock(
-      options.outDir,
-      () => {
-        const environments = synthesizePlatform(platform, options.overrides, options.releaseDir, options.envInput);
-        const files = options.save
-          ? environments.map((e) => ({ file: releaseFile(options.releaseDir, e.environment.name), content: savedReleaseFile(options.releaseDir, e.environment, options.overrides) }))
-          : [];
-        writeEnvironments(
-          options.outDir,
-          [
-            ...environments.map((e) => ({ name: e.environment.name, files: e.files })),
-            // The CI fragment depends on the catalogue only, so every run writes it.
-            ciFiles(platform),
-          ],
-          { files, sweep: [options.releaseDir] },
-        );
-        for (const e of environments) {
-          io.stdout(`${e.environment.name}: ${e.manifests.length} objects in ${e.files.size} files -> ${path.join(options.outDir, e.environment.name)}`);
-          const pins = Object.entries(e.release.tags).filter(([service]) => !options.overrides.tags.some((t) => t.service === service));
-          if (options.overrides.tag && pins.length > 0) {
-            io.stdout(`${e.environment.name}: pinned by its release file, not changed by ${options.overrides.tag.input}: ${pins.map(([s, t]) => `${s}=${t}`).join(', ')} (change with --tag <service>=<tag>)`);
-          }
+    const onWait = (owner: { pid: number }) => io.stderr(`waiting: another synth (process ${owner.pid}) is writing ${options.outDir}/ or the release files`);
+    // With --save, the release folder's lock too (always after the output's, so two runs never wait on each
+    // other): runs with different --out but the same release files are one at a time as well.
+    const locked = <T>(body: () => T): T => (options.save ? withLock(options.outDir, () => withLock(options.releaseDir, body, { onWait }), { onWait }) : withLock(options.outDir, body, { onWait }));
+    return locked(() => {
+      const environments = synthesizePlatform(platform, options.overrides, options.releaseDir, options.envInput);
+      const files = options.save
+        ? environments.map((e) => ({ file: releaseFile(options.releaseDir, e.environment.name), content: savedReleaseFile(options.releaseDir, e.environment, options.overrides) }))
+        : [];
+      writeEnvironments(
+        options.outDir,
+        [
+          ...environments.map((e) => ({ name: e.environment.name, files: e.files })),
+          // The CI fragment depends on the catalogue only, so every run writes it.
+          ciFiles(platform),
+        ],
+        { files, sweep: [options.releaseDir] },
+      );
+      for (const e of environments) {
+        io.stdout(`${e.environment.name}: ${e.manifests.length} objects in ${e.files.size} files -> ${path.join(options.outDir, e.environment.name)}`);
+        const pins = Object.entries(e.release.tags).filter(([service]) => !options.overrides.tags.some((t) => t.service === service));
+        if (options.overrides.tag && pins.length > 0) {
+          io.stdout(`${e.environment.name}: pinned by its release file, not changed by ${options.overrides.tag.input}: ${pins.map(([s, t]) => `${s}=${t}`).join(', ')} (change with --tag <service>=<tag>)`);
         }
-        if (options.save) for (const f of files) io.stdout(`saved ${f.file}`);
-        io.written?.(environments);
-        return 0;
-      },
-      { onWait: (owner) => io.stderr(`waiting: another synth (process ${owner.pid}) is writing ${options.outDir}/`) },
-    );
+      }
+      if (options.save) for (const f of files) io.stdout(`saved ${f.file}`);
+      io.written?.(environments);
+      return 0;
+    });
   } catch (error) {
     return reportError(error, io);
   }

@@ -220,12 +220,14 @@ export function recover(outDir: string, sweep: readonly string[] = []): 'none' |
   if (fs.existsSync(parent)) {
     for (const entry of fs.readdirSync(parent)) {
       if (entry.startsWith(`.${base}.tmp-`) || entry.startsWith(`.${base}.journal.tmp-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
-      // A waiting run's lock candidate `.<out>.lock.<pid>`, left by a run killed while it waited.
-      const waiter = entry.startsWith(`.${base}.lock.`) ? Number(entry.slice(`.${base}.lock.`.length)) : NaN;
-      if (Number.isInteger(waiter) && !pidExists(waiter)) fs.rmSync(path.join(parent, entry), { force: true });
     }
   }
   for (const dir of sweep) {
+    // The lock of a swept folder (the release files', taken by --save) left by a dead run.
+    const lock = lockPath(dir);
+    const text = held.has(lock) ? undefined : readIfExists(lock);
+    const owner = text === undefined ? undefined : parseOwner(text);
+    if (text !== undefined && (!owner || !isAlive(owner))) breakStale(lock, text);
     if (!fs.existsSync(dir)) continue;
     for (const entry of fs.readdirSync(dir)) {
       if (/^\..+\.yaml\.(new|old)-[A-Za-z0-9]{6}$/.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
@@ -316,6 +318,11 @@ function acquire(file: string, options: LockOptions): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const me: LockOwner = { pid: process.pid, start: startTime(process.pid) };
   const temp = `${file}.${process.pid}`;
+  // A lock candidate `<lock>.<pid>` of a run killed while it waited is removed.
+  for (const entry of fs.readdirSync(path.dirname(file))) {
+    const pid = entry.startsWith(`${path.basename(file)}.`) ? Number(entry.slice(path.basename(file).length + 1)) : NaN;
+    if (Number.isInteger(pid) && !pidExists(pid)) fs.rmSync(path.join(path.dirname(file), entry), { force: true });
+  }
   fs.writeFileSync(temp, JSON.stringify(me));
   let told = false;
   try {
@@ -424,13 +431,6 @@ function statIfExists(file: string): fs.Stats | undefined {
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Writes one file by rename, so readers never see it half-written. */
-export function writeFileAtomic(file: string, content: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(temp, content);
-  fs.renameSync(temp, file);
 }
 
 /** Reads a folder back as relative path → content (for comparisons in tests and tools). */
