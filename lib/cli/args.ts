@@ -21,13 +21,19 @@ Synthesizes the BANA platform into <out>/<env>/, validating every input first; o
 
 Options (each has an environment variable; the option wins):
   --env <name>[,<name>]     environments to write (NX_ENV); default: all (staging, production)
-  --tag <tag>               image tag for every service (NX_TAG)
-  --tag <service>=<tag>     image tag for one service; repeatable (NX_TAG="identity=abc1234 sale=def5678")
+  --tag <tag>               image tag for every service, once (NX_TAG); <tag>@sha256:<64 hex> or sha256:<64 hex>
+                            pin by digest; services pinned in the release file keep their pin
+  --tag <service>=<tag>     image tag for one service; once per service (NX_TAG="identity=abc1234 sale=def5678")
   --registry <host[/path]>  image registry (NX_REGISTRY); default: the release file's, else bcr.bana.com.vn
   --save                    also write the tags/registry into lib/platform/releases/<env>.yaml
   --out <dir>               output folder; default: dist
   --release-dir <dir>       folder of the release files; default: lib/platform/releases
-  --help                    this text`;
+  --help                    this text
+
+With npm, put -- before the options (npm run synth -- --tag abc1234): without it npm takes them as its own.
+Exit status: 0 written; 2 bad input, nothing written; 1 any other failure (disk, lock timeout), nothing written.
+One run writes at a time (lock .<out>.lock beside the output folder); an interrupted run is finished or
+undone by the next one.`;
 
 const ALLOWED = 'allowed: --env, --tag, --registry, --save, --out, --release-dir, --help';
 

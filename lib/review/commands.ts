@@ -7,7 +7,7 @@ import { parseArgs } from '../cli/args';
 import { CliIo, reportError } from '../cli/cli';
 import { KubeObject } from '../output/render';
 import { readTree, writeEnvironments } from '../output/writer';
-import { InputError } from '../platform/errors';
+import { InputError, maskCredentials } from '../platform/errors';
 import { PlatformSpec } from '../platform/types';
 import { synthesizePlatform } from '../synth';
 import { formatFinding, gate, policyFindings } from '../validation/policy';
@@ -39,7 +39,7 @@ function run(io: CliIo, body: () => number): number {
     return body();
   } catch (error) {
     if (error instanceof ManifestError) {
-      for (const line of error.problems) io.stderr(`error: ${line}`);
+      for (const line of error.problems) io.stderr(`error: ${maskCredentials(line)}`);
       return 2;
     }
     return reportError(error, io);
