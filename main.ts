@@ -1,13 +1,32 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { runCli } from './lib/cli/cli';
 import { PLATFORM } from './lib/platform';
 
 // Composition only: the platform description, the process's arguments and environment, its streams.
-process.exitCode = runCli(PLATFORM, process.argv.slice(2), process.env, {
-  stdout: (line) => process.stdout.write(`${line}\n`),
-  stderr: (line) => process.stderr.write(`${line}\n`),
+//
+// Under `npx cdk8s synth` (cdk8s-cli 2.207, lib/util.js synthApp) the CLI sets CDK8S_OUTDIR, empties it,
+// swallows the app's stdout, prints the stack of its own error when the app exits non-zero, and lists the
+// *.yaml files the app left in CDK8S_OUTDIR ("No manifests synthesized" when there are none). So there:
+// - the summary lines go to stderr, which the CLI passes through;
+// - on success the folder gets one review copy per environment, `<env>.k8s.yaml` (the objects of dist/<env>,
+//   in apply order), which the CLI lists; dist/ stays the output that is committed and applied;
+// - on failure the one-line error is printed and the folder is not created: the CLI then says "synthesis
+//   failed" and exits 1, without a stack trace.
+const cdk8sOut = process.env.CDK8S_OUTDIR;
+const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
+const status = runCli(PLATFORM, process.argv.slice(2), process.env, {
+  stdout: write(cdk8sOut ? process.stderr : process.stdout),
+  stderr: write(process.stderr),
+  written: (environments) => {
+    if (!cdk8sOut) return;
+    fs.mkdirSync(cdk8sOut, { recursive: true });
+    for (const e of environments) {
+      const name = e.environment.name;
+      const header = `# Review copy of dist/${name} written by \`cdk8s synth\`; apply dist/${name} (apply.sh, kubectl apply -k, Argo CD, Flux), not this file.\n`;
+      const documents = e.manifests.map((m) => e.files.get(m.path)!);
+      fs.writeFileSync(path.join(cdk8sOut, `${name}.k8s.yaml`), header + documents.join('---\n'));
+    }
+  },
 });
-
-// Under `cdk8s synth` the CLI empties CDK8S_OUTDIR and expects the app to create it. The manifests go to
-// dist/ (written atomically by runCli), so that folder stays empty.
-if (process.exitCode === 0 && process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });
+process.exitCode = cdk8sOut && status !== 0 ? 0 : status;

@@ -3,6 +3,7 @@ import { CI_IMAGES, dockerfileOf, gitlabCi, packageImages, SCAN_POLICY } from '.
 import { PLATFORM_REPOSITORY } from '../lib/platform/gitops';
 import { PLATFORM } from '../lib/platform';
 import { PlatformSpec } from '../lib/platform/types';
+import { FIXTURE_SERVICE } from './helpers';
 
 const pipeline = (platform: PlatformSpec = PLATFORM) => parse(gitlabCi(platform)) as Record<string, any>;
 const jobs = (p: Record<string, any>) => Object.keys(p).filter((k) => !['stages', 'variables'].includes(k) && !k.startsWith('.'));
@@ -44,12 +45,12 @@ describe('GitLab CI fragment from the service catalogue', () => {
   });
 
   test('adding a service adds its jobs and its place in every deploy', () => {
-    const more = pipeline({ ...PLATFORM, services: [...PLATFORM.services, { name: 'loyalty', tier: 'backend', ha: false }] });
-    expect(more['push-loyalty'].needs).toEqual([
-      { job: 'image-loyalty', artifacts: true },
-      { job: 'scan-loyalty', artifacts: false },
+    const more = pipeline({ ...PLATFORM, services: [...PLATFORM.services, { name: FIXTURE_SERVICE, tier: 'backend', ha: false }] });
+    expect(more[`push-${FIXTURE_SERVICE}`].needs).toEqual([
+      { job: `image-${FIXTURE_SERVICE}`, artifacts: true },
+      { job: `scan-${FIXTURE_SERVICE}`, artifacts: false },
     ]);
-    expect(more['deploy-production'].needs).toContainEqual({ job: 'push-loyalty', artifacts: false });
+    expect(more['deploy-production'].needs).toContainEqual({ job: `push-${FIXTURE_SERVICE}`, artifacts: false });
   });
 
   test("keeps the seed's scan policy: CRITICAL fails everywhere, HIGH fails on main and develop", () => {

@@ -11,6 +11,17 @@ import { GOLDEN_TAG } from '../lib/tools/golden';
 export const ROOT = path.resolve(__dirname, '..');
 export const RELEASE_DIR = path.join(ROOT, 'lib', 'platform', 'releases');
 
+/**
+ * A service name for fixtures that the catalogue does not hold (a team may add any ordinary name, `loyalty`
+ * included): the first of `fixture-svc`, `fixture-svc-2`, ... that is free.
+ */
+export const FIXTURE_SERVICE = ((): string => {
+  const taken = new Set(PLATFORM.services.map((s) => s.name));
+  let name = 'fixture-svc';
+  for (let i = 2; taken.has(name); i++) name = `fixture-svc-${i}`;
+  return name;
+})();
+
 /** Fixed tag used by targeted tests and goldens, independent of the committed release files. */
 export const FIXTURE_TAG = GOLDEN_TAG;
 

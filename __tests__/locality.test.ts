@@ -4,7 +4,7 @@ import { PLATFORM } from '../lib/platform';
 import { namespaceOf, packageOf } from '../lib/platform/conventions';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
 import { synthesizePlatform } from '../lib/synth';
-import { FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
+import { FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
 
 /** Every output file, `<env>/<path>` → content, including the CI fragment. */
 function tree(platform: PlatformSpec = PLATFORM, tags: { service: string; value: string }[] = []): Map<string, string> {
@@ -66,11 +66,11 @@ describe('determinism and locality', () => {
   });
 
   test('adding a service adds its files and touches no unrelated file but lists, documents, the CI fragment and its namespace totals', () => {
-    const loyalty: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: 8 } };
+    const loyalty: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: Math.max(...PLATFORM.services.map((s) => s.migration?.order ?? 0)) + 1 } };
     const after = tree({ ...PLATFORM, services: [...PLATFORM.services, loyalty] });
     const added = [...after.keys()].filter((f) => !before.has(f));
     expect(added.length).toBeGreaterThanOrEqual(2 * 4);
-    expect(added.filter((f) => !isManifest(f) || owner(after.get(f)!) !== 'loyalty')).toEqual([]);
+    expect(added.filter((f) => !isManifest(f) || owner(after.get(f)!) !== FIXTURE_SERVICE)).toEqual([]);
     // Its network policies (own ingress and egress, its migration's egress) are among its files.
     expect(added.filter((f) => f.includes('/01-network/')).length).toBeGreaterThanOrEqual(2 * 3);
     expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);

@@ -7,14 +7,16 @@ import { PLATFORM } from '../lib/platform';
 import { capabilityLabels } from '../lib/platform/capabilities';
 import { STORE_ENDPOINTS } from '../lib/platform/endpoints';
 import { InputError } from '../lib/platform/errors';
-import { MAX_MIGRATION_NAME_LENGTH, migrationJobName, migrationVersion } from '../lib/platform/migrations';
+import { MAX_MIGRATION_NAME_LENGTH, migrationJobName, migrationsOf, migrationVersion } from '../lib/platform/migrations';
 import { isDnsLabel } from '../lib/platform/rules';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
 import { validatePlatform } from '../lib/platform/validate';
 import { readTree } from '../lib/output/writer';
 import { env, FIXTURE_TAG, objects, RELEASE_DIR, synthEnv, tempDir } from './helpers';
 
-const MIGRATIONS = [
+// From the catalogue (adding a service needs no test change); the page's seven are checked below.
+const MIGRATIONS = migrationsOf(PLATFORM.services).map((m) => ({ service: m.service.name, name: m.name, order: m.spec.order }));
+const PAGE_MIGRATIONS = [
   { service: 'identity', name: 'identity', order: 1 },
   { service: 'commerce', name: 'commerce', order: 2 },
   { service: 'sale', name: 'sale', order: 3 },
@@ -34,6 +36,11 @@ function jobs(name: 'staging' | 'production'): any[] {
 describe.each(['staging', 'production'] as const)('migration Jobs in %s', (envName) => {
   test('one Job per service that declares a migration, none for the others', () => {
     expect(jobs(envName).map((j) => j.metadata.name).sort()).toEqual(MIGRATIONS.map((m) => `nx-${m.name}-migrate-${FIXTURE_TAG}`).sort());
+  });
+
+  test("the operations page's migrations, in the page's order", () => {
+    const names = PAGE_MIGRATIONS.map((m) => m.service);
+    expect(MIGRATIONS.filter((m) => names.includes(m.service))).toEqual(PAGE_MIGRATIONS);
   });
 
   describe.each(MIGRATIONS)('$name', (m) => {
@@ -237,9 +244,11 @@ describe('bad inputs', () => {
   });
 
   test("fails when identity's migration is not the first", () => {
-    const platform = withService('identity', (s) => ({ ...s, migration: { order: 8 } }));
+    const last = Math.max(...MIGRATIONS.map((m) => m.order)) + 1;
+    const platform = withService('identity', (s) => ({ ...s, migration: { order: last } }));
+    const second = MIGRATIONS[1];
     expect(() => validatePlatform(platform)).toThrow(InputError);
-    expect(() => validatePlatform(platform)).toThrow("service 'identity': 'migration.order': 8 is not valid; allowed: the lowest order of the catalogue (2, 'commerce' has it)");
+    expect(() => validatePlatform(platform)).toThrow(`service 'identity': 'migration.order': ${last} is not valid; allowed: the lowest order of the catalogue (${second.order}, '${second.service}' has it)`);
   });
 
   test('fails when a migration name leaves no room for the version in a 63-character Job name', () => {

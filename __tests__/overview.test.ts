@@ -2,6 +2,7 @@ import { overviewDocument } from '../lib/output/overview';
 import { ManifestFile } from '../lib/output/render';
 import { LAYERS } from '../lib/charts/layers';
 import { PLATFORM } from '../lib/platform';
+import { migrationsOf } from '../lib/platform/migrations';
 import { env } from './helpers';
 
 const readme = (name: 'staging' | 'production') => env(name).files.get('README.md')!;
@@ -20,7 +21,10 @@ describe('dist/<env>/README.md overview', () => {
     const layers = text.split('## Layers, in apply order\n\n')[1].split('\n\n')[0].split('\n').slice(2);
     expect(layers.map((row) => row.split(' | ')[1])).toEqual(LAYERS.map((l) => `\`${l.folder}\``));
     const migrations = text.split('## Migrations, in order\n\n')[1].split('\n\n')[0].split('\n');
-    expect(migrations.map((l) => l.split(' (')[0])).toEqual(['1. identity', '2. commerce', '3. sale', '4. finance', '5. inventory', '6. pricing', '7. payment']);
+    // From the catalogue (adding a service needs no test change), and the page's seven are among them.
+    const listed = migrations.map((l) => l.split(' (')[0]);
+    expect(listed).toEqual(migrationsOf(PLATFORM.services).map((m) => `${m.spec.order}. ${m.name}`));
+    expect(listed).toEqual(expect.arrayContaining(['1. identity', '2. commerce', '3. sale', '4. finance', '5. inventory', '6. pricing', '7. payment']));
     expect(migrations[0]).toBe('1. identity (service identity): `job/nx-identity-migrate-abc1234`');
     // Two rollout diagrams, one namespace summary, one per service.
     expect(text.match(/```mermaid\n%%\{init[^\n]*\nflowchart /g)).toHaveLength(3 + PLATFORM.services.length);

@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { referenceYaml, toYaml } from '../lib/output/render';
-import { readTree, writeEnvironments } from '../lib/output/writer';
+import { GENERATED_MARK, readTree, writeEnvironments } from '../lib/output/writer';
 import { tempDir } from './helpers';
 
 function seeded(): string {
   const out = path.join(tempDir(), 'dist');
   fs.mkdirSync(path.join(out, 'staging'), { recursive: true });
   fs.mkdirSync(path.join(out, 'production'), { recursive: true });
-  fs.writeFileSync(path.join(out, 'staging', 'a.yaml'), 'old staging');
-  fs.writeFileSync(path.join(out, 'production', 'a.yaml'), 'old production');
+  fs.writeFileSync(path.join(out, 'staging', 'a.yaml'), `# ${GENERATED_MARK}\nold staging`);
+  fs.writeFileSync(path.join(out, 'production', 'a.yaml'), `# ${GENERATED_MARK}\nold production`);
   return out;
 }
 

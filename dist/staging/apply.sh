@@ -16,11 +16,12 @@ KUBECTL="${KUBECTL:-kubectl}"
 DRY_RUN=0
 STEP=
 FROM=
+STEPS="0 1 3 4 5 6 7 9"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) DRY_RUN=1 ;;
-    --step) STEP="${2:-}"; shift ;;
-    --from) FROM="${2:-}"; shift ;;
+    --step|--from) [ $# -ge 2 ] || { echo "apply.sh: $1 needs a step number (steps: $STEPS)" >&2; exit 2; }
+      if [ "$1" = --step ]; then STEP="$2"; else FROM="$2"; fi; shift ;;
     *) echo "apply.sh: unknown argument '$1' (allowed: --dry-run, --step N, --from N)" >&2; exit 2 ;;
   esac
   shift
@@ -28,6 +29,15 @@ done
 for n in "$STEP" "$FROM"; do
   case "$n" in *[!0-9]*) echo "apply.sh: '$n' is not a step number (0-9)" >&2; exit 2 ;; esac
 done
+if [ -n "$STEP" ] && ! case " $STEPS " in *" $STEP "*) true ;; *) false ;; esac; then
+  case "$STEP" in
+    2) echo "apply.sh: step 2 (secrets) has no layer: Secrets are created by hand, never in git; SECRETS.md beside this script lists them and checks a cluster" >&2 ;;
+    8) echo "apply.sh: step 8 (post-deploy checks) has no layer: run bash post-deploy-check.sh beside this script" >&2 ;;
+    *) echo "apply.sh: step $STEP has no layer (steps: $STEPS)" >&2 ;;
+  esac
+  exit 2
+fi
+if [ -n "$FROM" ] && [ "$FROM" -gt 9 ]; then echo "apply.sh: no layer at or after step $FROM (steps: $STEPS)" >&2; exit 2; fi
 run() { echo "+ $KUBECTL $*"; if [ "$DRY_RUN" = 0 ]; then "$KUBECTL" "$@"; fi; }
 wants() { { [ -z "$STEP" ] || [ "$1" -eq "$STEP" ]; } && { [ -z "$FROM" ] || [ "$1" -ge "$FROM" ]; }; }
 

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument } from 'yaml';
+import { Document, isMap, isScalar, parseDocument, Scalar } from 'yaml';
 import { DEFAULT_REGISTRY, imageRepository, packageOf } from './conventions';
 import { InputError } from './errors';
-import { formatGitOps, GitOpsSpec, parseGitOps } from './gitops';
-import { ClusterNetwork, formatClusterNetwork, parseClusterNetwork } from './network-inputs';
-import { assertImageTag, assertRegistry } from './rules';
+import { GitOpsSpec, parseGitOps } from './gitops';
+import { ClusterNetwork, parseClusterNetwork } from './network-inputs';
+import { assertImageTag, assertRegistry, splitImageVersion } from './rules';
 import { EnvironmentSpec, PlatformSpec, Release, ServiceSpec } from './types';
 
 /** What the command line and the environment variables ask for. Each field is validated before use. */
@@ -48,9 +48,9 @@ export function resolveRelease(platform: PlatformSpec, env: EnvironmentSpec, dir
   let tag = fromFile.tag;
   if (overrides.tag) {
     assertImageTag(overrides.tag.input, overrides.tag.value, env.forbiddenTags);
+    // The default tag changes; the file's per-service pins stay pinned (the CLI lists them), so a pin is
+    // only ever changed by naming its service (`--tag <service>=<tag>`) or by editing the file.
     tag = overrides.tag.value;
-    // A tag for all services replaces the file's per-service pins too: "deploy this commit everywhere".
-    for (const key of Object.keys(tags)) delete tags[key];
   }
   const pinned = new Map<string, { readonly input: string; readonly value: string }>();
   for (const t of overrides.tags) {
@@ -109,7 +109,7 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
     }
   }
   if (typeof data.tag !== 'string') {
-    throw new InputError(`release file ${file}: 'tag'`, data.tag ?? null, 'allowed: an image tag string (quote tags that look like numbers)');
+    throw new InputError(`release file ${file}: 'tag'`, sourceText(doc, text, ['tag']), 'allowed: an image tag string (quote tags that look like numbers)');
   }
   assertImageTag(`release file ${file}: 'tag'`, data.tag, env.forbiddenTags);
   const tags: Record<string, string> = {};
@@ -123,36 +123,51 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
         throw new InputError(`release file ${file}: 'tags' key`, service, `allowed: a service of the catalogue (${services.join(', ')})`);
       }
       if (typeof value !== 'string') {
-        throw new InputError(`release file ${file}: 'tags.${service}'`, value, 'allowed: an image tag string (quote tags that look like numbers)');
+        throw new InputError(`release file ${file}: 'tags.${service}'`, sourceText(doc, text, ['tags', service]), 'allowed: an image tag string (quote tags that look like numbers)');
       }
       assertImageTag(`release file ${file}: 'tags.${service}'`, value, env.forbiddenTags);
       tags[service] = value;
     }
   }
   if (data.registry !== undefined && typeof data.registry !== 'string') {
-    throw new InputError(`release file ${file}: 'registry'`, data.registry, 'allowed: a registry host string');
+    throw new InputError(`release file ${file}: 'registry'`, sourceText(doc, text, ['registry']), 'allowed: a registry host string (quote it if YAML reads it as a number)');
   }
   const gitops = parseGitOps(`release file ${file}: 'gitops'`, data.gitops);
   const network = parseClusterNetwork(`release file ${file}: 'network'`, data.network);
   return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops, network };
 }
 
-/** The release file text for a release, as `--save` writes it. */
-export function formatReleaseFile(env: EnvironmentSpec, release: Release): string {
-  const lines = [
-    `# Images deployed to ${env.name}. Change with \`npm run synth -- --env ${env.name} --tag [<service>=]<tag> --save\``,
-    '# (or edit by hand), then commit this file together with the regenerated dist/.',
-    `registry: ${release.registry}`,
-    `tag: "${release.tag}"`,
-  ];
-  const entries = Object.entries(release.tags);
-  if (entries.length > 0) {
-    lines.push('tags:');
-    for (const [service, tag] of entries) lines.push(`  ${service}: "${tag}"`);
+/**
+ * The release file text after `--save`: the file as it is, with only what the overrides name changed in place
+ * (the YAML library's Document API keeps comments, order and the other keys and pins): `registry`, `tag`, and
+ * `tags.<service>` for each `--tag <service>=<tag>` and the services that share its image. Values are written double-quoted so YAML never reads a tag
+ * or registry as a number.
+ */
+export function savedReleaseFile(platform: PlatformSpec, dir: string, env: EnvironmentSpec, overrides: Overrides): string {
+  const file = releaseFile(dir, env.name);
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  const quoted = (value: string): Scalar => {
+    const node = new Scalar(value);
+    node.type = Scalar.QUOTE_DOUBLE;
+    return node;
+  };
+  if (overrides.registry) doc.set('registry', quoted(overrides.registry.value));
+  if (overrides.tag) doc.set('tag', quoted(overrides.tag.value));
+  for (const t of overrides.tags) {
+    if (!isMap(doc.get('tags', true))) doc.set('tags', doc.createNode({}));
+    // A pin names an image: every service of the same package is pinned with it (resolveRelease refuses
+    // a file whose pins of one package disagree).
+    const pkg = packageOf(serviceNamed(platform, t.service));
+    for (const s of platform.services) if (packageOf(s) === pkg) doc.setIn(['tags', s.name], quoted(t.value));
   }
-  if (release.gitops) lines.push(...formatGitOps(release.gitops));
-  if (release.network) lines.push(...formatClusterNetwork(release.network));
-  return lines.join('\n') + '\n';
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** The value of a key as the file spells it (`4e12345`, not the number YAML made of it). */
+function sourceText(doc: Document, text: string, keyPath: readonly string[]): unknown {
+  const node = doc.getIn(keyPath, true);
+  if (isScalar(node) && node.range) return text.slice(node.range[0], node.range[1]);
+  return doc.getIn(keyPath) ?? null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -189,7 +204,11 @@ export function tagOf(release: Release, service: ServiceSpec): string {
   return release.tags[service.name] ?? release.tag;
 }
 
-/** `<registry>/nx-<package>:<tag>` (operations page, "Build Image"; images are built per package). */
+/**
+ * `<registry>/nx-<package>:<tag>` (operations page, "Build Image"; images are built per package);
+ * `…:<tag>@sha256:…` for a tag pinned by digest, `…@sha256:…` for a digest alone.
+ */
 export function imageOf(release: Release, service: ServiceSpec): string {
-  return `${release.registry}/${imageRepository(service)}:${tagOf(release, service)}`;
+  const { tag, digest } = splitImageVersion(tagOf(release, service));
+  return `${release.registry}/${imageRepository(service)}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
 }

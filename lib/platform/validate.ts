@@ -2,17 +2,20 @@ import { IDENTITY_SERVICE, replicasOf } from './conventions';
 import { InputError } from './errors';
 import { MAX_MIGRATION_NAME_LENGTH } from './migrations';
 import { assertDnsLabel } from './rules';
-import { PlatformSpec, ServiceSpec } from './types';
+import { DataStore, EnvironmentName, PlatformSpec, ServiceSpec, Tier } from './types';
 
 /**
  * Semantic checks of the platform description, run before anything is synthesized. Each failure names the
  * service, the field, the bad value and what is allowed.
  */
 export function validatePlatform(platform: PlatformSpec): void {
+  validateShape(platform);
   const seen = new Set<string>();
   for (const service of platform.services) {
     const where = `service '${service.name}'`;
-    assertDnsLabel(`${where}: 'name'`, service.name, 63 - 'nx-'.length);
+    // `nx-<name>` names the workload; a public frontend's Ingress is `public-<name>` and carries it as its
+    // `app.kubernetes.io/name` label (63 characters at most).
+    assertDnsLabel(`${where}: 'name'`, service.name, service.tier === 'frontend' && service.public !== false ? 63 - 'public-'.length : 63 - 'nx-'.length);
     if (seen.has(service.name)) {
       throw new InputError(`${where}: 'name'`, service.name, 'allowed: each service name once in the catalogue');
     }
@@ -30,6 +33,108 @@ export function validatePlatform(platform: PlatformSpec): void {
     }
   }
   validateMigrations(platform.services);
+  if (!platform.services.some((s) => s.name === IDENTITY_SERVICE && s.tier === 'backend')) {
+    throw new InputError(`service '${IDENTITY_SERVICE}'`, null, `allowed: the catalogue keeps the backend '${IDENTITY_SERVICE}': every other backend and migration waits for it and reads its JWKS`);
+  }
+}
+
+// ---- the shape of the description: a schema over every field, checked before any semantic rule --------------
+
+type Check = (where: string, value: unknown) => void;
+
+const fail = (where: string, value: unknown, allowed: string): never => {
+  throw new InputError(where, value === undefined ? null : value, `allowed: ${allowed}`);
+};
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str: Check = (w, v) => void (typeof v === 'string' || fail(w, v, 'a string'));
+const bool: Check = (w, v) => void (typeof v === 'boolean' || fail(w, v, 'true or false (a boolean, not a string)'));
+const num: Check = (w, v) => void ((typeof v === 'number' && Number.isFinite(v)) || fail(w, v, 'a number'));
+const oneOf =
+  (values: readonly string[]): Check =>
+  (w, v) =>
+    void (values.includes(v as string) || fail(w, v, `one of ${values.map((x) => `'${x}'`).join(', ')}`));
+const arrayOf =
+  (item: Check): Check =>
+  (w, v) => {
+    if (!Array.isArray(v)) fail(w, v, 'a list');
+    (v as unknown[]).forEach((x, i) => item(`${w}[${i}]`, x));
+  };
+const recordOf =
+  (keys: readonly string[] | null, item: Check): Check =>
+  (w, v) => {
+    if (!isObject(v)) fail(w, v, 'a mapping');
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (keys && !keys.includes(k)) fail(`${w} key`, k, keys.join(', '));
+      item(`${w}.${k}`, x);
+    }
+  };
+const object =
+  (fields: Record<string, { check: Check; optional?: boolean }>): Check =>
+  (w, v) => {
+    if (!isObject(v)) fail(w, v, `a mapping with ${Object.keys(fields).join(', ')}`);
+    const o = v as Record<string, unknown>;
+    for (const key of Object.keys(o)) if (!(key in fields)) fail(`${w} key`, key, Object.keys(fields).join(', '));
+    for (const [key, { check, optional }] of Object.entries(fields)) {
+      if (o[key] === undefined) {
+        if (!optional) fail(`${w}.${key}`, undefined, 'a value (the field is required)');
+        continue;
+      }
+      check(`${w}.${key}`, o[key]);
+    }
+  };
+
+const ENVIRONMENT_NAMES: readonly EnvironmentName[] = ['staging', 'production'];
+const TIERS: readonly Tier[] = ['backend', 'frontend'];
+const STORES: readonly DataStore[] = ['postgres', 'redis', 'kafka', 'typesense'];
+const cpuMemory = object({ cpu: { check: str }, memory: { check: str } });
+const replicas = object({ min: { check: num }, max: { check: num } });
+
+/** Every field of a catalogue entry (lib/platform/types.ts, `ServiceSpec`). */
+const SERVICE_SCHEMA = object({
+  name: { check: str },
+  tier: { check: oneOf(TIERS) },
+  ha: { check: bool },
+  healthPath: { check: str, optional: true },
+  package: { check: str, optional: true },
+  public: { check: bool, optional: true },
+  uses: { check: arrayOf(oneOf(STORES)), optional: true },
+  resources: { check: object({ requests: { check: cpuMemory }, limits: { check: cpuMemory } }), optional: true },
+  replicas: { check: recordOf(ENVIRONMENT_NAMES, replicas), optional: true },
+  migration: { check: object({ order: { check: num }, name: { check: str, optional: true } }), optional: true },
+  config: { check: recordOf(null, str), optional: true },
+});
+
+/** Every field of an environment (`EnvironmentSpec`). */
+const ENVIRONMENT_SCHEMA = object({
+  name: { check: oneOf(ENVIRONMENT_NAMES) },
+  nodePool: { check: str },
+  autoscaling: { check: bool },
+  haReplicas: { check: replicas },
+  singleReplicas: { check: replicas },
+  spreadAcrossNodes: { check: bool },
+  forbiddenTags: { check: arrayOf(str) },
+  appEnv: { check: str },
+});
+
+/**
+ * The description's shape: each service and environment against its schema, so a typo or a wrong type
+ * (`uses: ['mongodb']`, `tier: 'worker'`, `ha: 'yes'`) is one line naming the service, the field, the value and
+ * what is allowed, never an error deep inside synthesis. The types say the same at compile time; this holds for
+ * a description built at run time (tests, tools) or edited past a type error.
+ */
+function validateShape(platform: PlatformSpec): void {
+  const services = (platform as { services?: unknown }).services;
+  if (!Array.isArray(services)) fail('platform: services', services, 'a list of services');
+  for (const [i, service] of (services as unknown[]).entries()) {
+    const name = isObject(service) && typeof service.name === 'string' ? service.name : `#${i + 1}`;
+    SERVICE_SCHEMA(`service '${name}'`, service);
+  }
+  const environments = (platform as { environments?: unknown }).environments;
+  if (!Array.isArray(environments)) fail('platform: environments', environments, 'a list of environments');
+  for (const [i, env] of (environments as unknown[]).entries()) {
+    const name = isObject(env) && typeof env.name === 'string' ? env.name : `#${i + 1}`;
+    ENVIRONMENT_SCHEMA(`environment '${name}'`, env);
+  }
 }
 
 function validateService(service: ServiceSpec, platform: PlatformSpec): void {

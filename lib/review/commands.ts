@@ -4,10 +4,10 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ciFiles } from '../ci/gitlab-ci';
 import { parseArgs } from '../cli/args';
-import { CliIo } from '../cli/cli';
+import { CliIo, reportError } from '../cli/cli';
 import { KubeObject } from '../output/render';
 import { readTree, writeEnvironments } from '../output/writer';
-import { InputError } from '../platform/errors';
+import { InputError, maskCredentials } from '../platform/errors';
 import { PlatformSpec } from '../platform/types';
 import { synthesizePlatform } from '../synth';
 import { formatFinding, gate, policyFindings } from '../validation/policy';
@@ -39,15 +39,10 @@ function run(io: CliIo, body: () => number): number {
     return body();
   } catch (error) {
     if (error instanceof ManifestError) {
-      for (const line of error.problems) io.stderr(`error: ${line}`);
+      for (const line of error.problems) io.stderr(`error: ${maskCredentials(line)}`);
       return 2;
     }
-    if (error instanceof InputError) {
-      io.stderr(`error: ${error.message}`);
-      return 2;
-    }
-    io.stderr(`error: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-    return 1;
+    return reportError(error, io);
   }
 }
 
@@ -82,9 +77,15 @@ export function runDiff(platform: PlatformSpec, argv: readonly string[], env: Re
       const fresh = readTree(scratch);
       const names = new Set(folders.map((f) => f.name));
       const committed = new Map([...readTree(dist)].filter(([file]) => names.has(file.split('/')[0])));
+      assertParsableTree(dist, committed);
       const diff = diffTrees(committed, fresh);
       io.stdout((flags.has('--markdown') ? renderMarkdown(diff) : renderText(diff)).trimEnd());
-      if (flags.has('--stale') && !isEmpty(diff)) return 1;
+      // Objects can be equal while the bytes differ (a comment or the formatting edited by hand): dist/ is then
+      // still not what synth writes, so --stale fails on it too.
+      const listed = new Set([...diff.objects.map((o) => o.file), ...diff.files.map((f) => f.file)]);
+      const byteOnly = [...fresh].filter(([file, content]) => committed.has(file) && committed.get(file) !== content && !listed.has(file)).map(([file]) => file);
+      for (const file of byteOnly) io.stdout(`~ ${file}: bytes differ, objects equal (a comment or formatting edited by hand)`);
+      if (flags.has('--stale') && !(isEmpty(diff) && byteOnly.length === 0)) return 1;
       const unsafe = unsafeChanges(diff);
       if (flags.has('--check') && unsafe.length > 0) {
         for (const o of unsafe) io.stderr(`error: ${o.environment}: ${o.object} cannot be applied in place (${o.verdict!.reasons[0]}); ${o.verdict!.action}`);
@@ -102,6 +103,20 @@ export const VALIDATE_USAGE = `Usage: npm run validate -- [--dist <dir>] [synth 
 1. Synthesizes in memory and validates every object (schemas, names, labels), listing every problem.
 2. Validates every object file of <dir> (default dist/) the same way: what CI and GitOps would apply.
 3. Runs the policy gate (PSS restricted, kube-linter default checks, lib/validation/policy-allowlist.ts) on it.`;
+
+/**
+ * Refuses a tree holding a YAML file that does not parse (a hand edit gone wrong): one line naming the file,
+ * the parser's first message and what to do, instead of a crash or a bogus "added"/"removed" object.
+ */
+export function assertParsableTree(dir: string, tree: ReadonlyMap<string, string>): void {
+  for (const [file, content] of tree) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    for (const doc of parseAllDocuments(content)) {
+      const error = 'errors' in doc ? doc.errors[0] : undefined;
+      if (error) throw new InputError(`file ${path.join(dir, file)}`, error.message.split('\n')[0], 'allowed: valid YAML; regenerate the folder with npm run synth (hand edits are overwritten)');
+    }
+  }
+}
 
 /** The Kubernetes objects of each environment folder of a tree (`<env>/<layer>/<ns>/<file>.yaml`). */
 export function objectsOfTree(tree: ReadonlyMap<string, string>): Map<string, { file: string; object: KubeObject }[]> {
@@ -132,6 +147,7 @@ export function runValidate(platform: PlatformSpec, argv: readonly string[], env
     io.stdout(`synth: ${environments.map((e) => `${e.environment.name} ${e.manifests.length} objects`).join(', ')}: valid`);
     const names = new Set<string>(environments.map((e) => e.environment.name));
     const tree = new Map([...readTree(dist)].filter(([file]) => names.has(file.split('/')[0])));
+    assertParsableTree(dist, tree);
     let failures = 0;
     const findings = [];
     for (const [name, entries] of objectsOfTree(tree)) {
@@ -143,6 +159,9 @@ export function runValidate(platform: PlatformSpec, argv: readonly string[], env
       io.stdout(`${dist}/${name}: ${entries.length} objects, ${problems.length} invalid, ${found.length} policy findings`);
     }
     const { unexplained, unused } = gate(findings, POLICY_ALLOW_LIST);
+    // Every finding is listed: the allow-listed ones (explained in lib/validation/policy-allowlist.ts) on
+    // stdout, the others on stderr as failures.
+    for (const f of findings.filter((x) => !unexplained.includes(x))) io.stdout(`policy (allow-listed): ${formatFinding(f)}`);
     for (const f of unexplained) io.stderr(`policy: ${formatFinding(f)}`);
     // With --env, an entry may be for the environment left out: only a full run can call it unused.
     if (names.size === platform.environments.length) {
