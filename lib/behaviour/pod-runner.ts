@@ -39,6 +39,8 @@ export interface PodOptions {
   /** `Kind namespace/name` of the object the pod comes from, for messages. */
   readonly owner: string;
   readonly spec: any;
+  /** The pod's labels (a template's), for Services that select it. */
+  readonly labels?: Readonly<Record<string, string>>;
   /** DNS names of this pod (a StatefulSet pod's `<pod>.<service>.<ns>.svc.cluster.local`). */
   readonly hostnames?: readonly string[];
   /** Claim name → host folder kept across restarts (a StatefulSet's volumeClaimTemplates). */
@@ -124,6 +126,27 @@ export class PodRunner {
     const lines = ['127.0.0.1 localhost', ...[...this.hosts].map(([name, address]) => `${address} ${name}`)];
     // Written in place (same inode): the file is bind-mounted into running sandboxes.
     fs.writeFileSync(this.hostsFile, `${lines.join('\n')}\n`);
+  }
+
+  /**
+   * Makes a ClusterIP Service resolve to one running pod, as kube-proxy would with a single endpoint: the
+   * Service must select the pod (when its labels are known) and each port must reach a port the pod declares.
+   * The runner has no port translation: a Service whose port differs from its target port is refused.
+   */
+  exposeService(namespace: string, name: string, pod: RunningPod): void {
+    const service = this.find('Service', namespace, name);
+    const selector: Record<string, string> = service.spec.selector ?? {};
+    if (pod.options.labels && Object.entries(selector).some(([k, v]) => pod.options.labels?.[k] !== v)) {
+      throw new ScenarioFailure(`Service ${namespace}/${name} selects ${JSON.stringify(selector)}, which ${pod.options.owner} pod labels ${JSON.stringify(pod.options.labels)} do not match`);
+    }
+    const declared = pod.options.spec.containers.flatMap((c: any) => c.ports ?? []);
+    for (const port of service.spec.ports ?? []) {
+      const target = port.targetPort ?? port.port;
+      const found = declared.find((p: any) => (typeof target === 'number' ? p.containerPort === target : p.name === target));
+      if (!found) throw new ScenarioFailure(`Service ${namespace}/${name} port '${port.name ?? port.port}' targets ${target}, which no container of ${pod.options.owner} declares`);
+      if (found.containerPort !== port.port) throw new ScenarioFailure(`Service ${namespace}/${name} port ${port.port} → ${found.containerPort}: the runner does not translate ports`);
+    }
+    for (const host of [`${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}.svc`, `${name}.${namespace}`]) this.setHost(host, pod.address);
   }
 
   /** Starts a pod: a new address, its init containers one after the other to completion, then its containers. */
@@ -221,7 +244,8 @@ export class PodRunner {
     };
     if (probe.httpGet) {
       const url = `http://${pod.address}:${port(probe.httpGet.port)}${probe.httpGet.path ?? '/'}`;
-      return this.inPodNetwork(pod, [BUSYBOX_HOST, 'wget', '-q', '-O', '/dev/null', '-T', String(probe.timeoutSeconds ?? 1), url], timeoutMs + 1000);
+      // No `-T`: Debian 12's busybox 1.35 wget segfaults with it; the probe's timeout is the run's.
+      return this.inPodNetwork(pod, [BUSYBOX_HOST, 'wget', '-q', '-O', '/dev/null', url], timeoutMs);
     }
     if (probe.tcpSocket) {
       return this.inPodNetwork(pod, [BUSYBOX_HOST, 'sh', '-c', `${BUSYBOX_HOST} nc -w ${probe.timeoutSeconds ?? 1} ${pod.address} ${port(probe.tcpSocket.port)} </dev/null`], timeoutMs + 1000);
@@ -375,7 +399,7 @@ export class PodRunner {
       // alpine and busybox: /bin/sh and the tools are busybox applets; the image's own programs are Debian's.
       binds.push('--ro-bind', '/usr/lib', '/usr/lib', '--ro-bind', '/usr/lib64', '/usr/lib64', '--ro-bind', BUSYBOX_HOST, BUSYBOX_HOST);
       fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-      for (const applet of ['sh', 'wget', 'sleep', 'echo', 'cat', 'nc', 'grep', 'sed', 'awk', 'tr', 'id', 'ls', 'env', 'true', 'false', 'test', '[', 'httpd', 'mkdir', 'rm', 'mv', 'chmod']) {
+      for (const applet of ['sh', 'wget', 'sleep', 'echo', 'cat', 'nc', 'grep', 'sed', 'awk', 'tr', 'id', 'ls', 'env', 'true', 'false', 'test', '[', 'httpd', 'mkdir', 'rm', 'mv', 'chmod', 'dirname', 'basename', 'head', 'tail', 'cut', 'wc', 'date', 'hostname', 'ps', 'kill']) {
         fs.symlinkSync(BUSYBOX_HOST, path.join(dir, 'bin', applet));
       }
       for (const program of Object.values(facts.programs)) {
@@ -417,13 +441,21 @@ export class PodRunner {
       ...binds,
       '--ro-bind', this.hostsFile, '/etc/hosts',
       '--ro-bind', '/usr/bin/setpriv', '/.runner/setpriv',
-      '--proc', '/proc', '--dev', '/dev',
+      '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm',
     ];
     for (const mount of spec.volumeMounts ?? []) {
       const source = volumes.get(mount.name);
       if (!source) throw new ScenarioFailure(`${pod.describe(spec.name)} mounts volume '${mount.name}', which the pod does not declare`);
       command.push(mount.readOnly ? '--ro-bind' : '--bind', mount.subPath ? path.join(source, mount.subPath) : source, mount.mountPath);
     }
+    // bwrap would create missing mount points 0700 (root only): make them as a runtime does, 0755.
+    for (let i = 0; i < command.length; i++) {
+      if (command[i] === '--bind' || command[i] === '--ro-bind') {
+        const target = command[i + 2];
+        if (target !== '/') mountPoint(rootDir, target, fs.statSync(command[i + 1]).isDirectory());
+      }
+    }
+    mountPoint(rootDir, '/dev/shm', true);
     if (sc.readOnlyRootFilesystem === true) command.push('--remount-ro', '/');
     command.push('--chdir', '/', '--clearenv');
     for (const [k, v] of Object.entries(env)) command.push('--setenv', k, v);
@@ -436,6 +468,18 @@ export class PodRunner {
     );
     return command;
   }
+}
+
+function mountPoint(rootDir: string, target: string, directory: boolean): void {
+  const full = path.join(rootDir, target);
+  let parent = rootDir;
+  for (const part of path.dirname(target).split('/').filter(Boolean)) {
+    parent = path.join(parent, part);
+    if (!fs.existsSync(parent)) fs.mkdirSync(parent, { mode: 0o755 });
+  }
+  if (fs.existsSync(full)) return;
+  if (directory) fs.mkdirSync(full, { mode: 0o755 });
+  else fs.writeFileSync(full, '', { mode: 0o644 });
 }
 
 /** The kubelet's `$(VAR)` expansion of env values, command and args (`$$` escapes a `$`). */
