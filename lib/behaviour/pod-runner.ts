@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { KubeObject } from '../output/render';
-import { argvOf } from '../analysis/image-facts';
+import { argvOf, programsRun } from '../analysis/image-facts';
 import { BUSYBOX_HOST, factsFor, ImageFacts } from '../platform/image-facts';
 import { PodNetwork } from './network';
 import { host, Outcome, ProcessGroup, tail, until } from './processes';
@@ -22,7 +22,10 @@ import { host, Outcome, ProcessGroup, tail, until } from './processes';
  */
 
 /** The programs the runner needs on the machine; a scenario skips (or, in CI, fails) without them. */
-export const REQUIRED_PROGRAMS = ['bwrap', 'setpriv', 'nsenter', 'unshare', 'ip', 'busybox'];
+export const REQUIRED_PROGRAMS = ['bwrap', 'setpriv', 'nsenter', 'unshare', 'ip', 'busybox', 'setcap'];
+
+/** The stand-in for an image's binaries that carry file capabilities: exits 0 whatever its arguments. */
+const TRUE_HOST = '/usr/bin/true';
 
 export function missingPrograms(extra: readonly string[] = []): string[] {
   const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']);
@@ -95,6 +98,8 @@ export class PodRunner {
     private readonly secrets: SecretFixtures,
   ) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-pods-'));
+    // Traversable by the pods' uids (the exec check of file capabilities runs on the host filesystem).
+    fs.chmodSync(this.root, 0o755);
     this.hostsFile = path.join(this.root, 'hosts');
     this.writeHosts();
     this.network = new PodNetwork(this.processes);
@@ -251,6 +256,33 @@ export class PodRunner {
       return this.inPodNetwork(pod, [BUSYBOX_HOST, 'sh', '-c', `${BUSYBOX_HOST} nc -w ${probe.timeoutSeconds ?? 1} ${pod.address} ${port(probe.tcpSocket.port)} </dev/null`], timeoutMs + 1000);
     }
     throw new ScenarioFailure(`${pod.describe(container)}: ${kind} has no handler the runner knows`);
+  }
+
+  /**
+   * Execs each program of a container's image that carries file capabilities, under the container's uid,
+   * groups, bounding set and no_new_privs. bubblewrap mounts everything nosuid and the kernel ignores file
+   * capabilities there, so this check runs outside the sandbox, on a copy of coreutils `true` given the
+   * image's capabilities: the kernel's own exec check ("operation not permitted" when a file capability is
+   * outside the bounding set), not nginx.
+   */
+  async execFileCapabilityPrograms(pod: RunningPod, container: string): Promise<Map<string, Outcome>> {
+    const spec = [...(pod.options.spec.initContainers ?? []), ...pod.options.spec.containers].find((c: any) => c.name === container);
+    if (!spec) throw new ScenarioFailure(`${pod.describe(container)}: no such container`);
+    const facts = this.factsOf(pod, spec);
+    const { setpriv } = credentials(pod.options.spec, spec, facts);
+    const dir = path.join(pod.dir, 'file-capabilities', container);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(pod.dir, 0o755);
+    const outcomes = new Map<string, Outcome>();
+    for (const [name, program] of programsRun({ command: spec.command, args: spec.args }, facts)) {
+      if (!program.fileCapabilities) continue;
+      const copy = path.join(dir, name.replace(/\//g, '_'));
+      fs.copyFileSync(TRUE_HOST, copy);
+      fs.chmodSync(copy, 0o755);
+      host(['setcap', `${program.fileCapabilities.join(',')}=+ep`, copy]);
+      outcomes.set(program.path, await this.processes.run(['setpriv', ...setpriv, '--', copy], 5000));
+    }
+    return outcomes;
   }
 
   /** Polls a probe until it succeeds; fails naming the pod, the container and the probe's last answer. */
@@ -414,11 +446,8 @@ export class PodRunner {
 
   private sandboxArgv(pod: RunningPod, spec: any, volumes: Map<string, string>, podDir: string, isExec = false): string[] {
     const facts = this.factsOf(pod, spec);
-    const podContext = pod.options.spec.securityContext ?? {};
     const sc = spec.securityContext ?? {};
-    const uid: number = sc.runAsUser ?? podContext.runAsUser ?? facts.defaultUid;
-    const gid: number = sc.runAsGroup ?? podContext.runAsGroup ?? facts.users.find((u) => u.uid === uid)?.gid ?? 0;
-    const groups = [podContext.fsGroup, ...(podContext.supplementalGroups ?? [])].filter((g) => g !== undefined);
+    const { uid, setpriv } = credentials(pod.options.spec, spec, facts);
     const rootDir = path.join(podDir, 'roots', `${spec.name}${isExec ? `-exec-${this.sequence++}` : ''}`);
     fs.rmSync(rootDir, { recursive: true, force: true });
     fs.mkdirSync(rootDir, { recursive: true });
@@ -427,12 +456,6 @@ export class PodRunner {
     const stand = pod.options.standIns?.[spec.name];
     const argv = stand && !isExec ? [...stand] : argvOf({ command: spec.command, args: spec.args }, facts).map((a) => expand(a, env));
     if (argv.length === 0) throw new ScenarioFailure(`${pod.describe(spec.name)}: nothing to run (no command, and the image has no entrypoint)`);
-
-    const dropped = new Set((sc.capabilities?.drop ?? []).map((c: string) => c.toLowerCase()));
-    const added = (sc.capabilities?.add ?? []).map((c: string) => c.toLowerCase());
-    // The container runtime's default capability set (containerd/CRI-O) before drop/add.
-    const defaults = ['chown', 'dac_override', 'fsetid', 'fowner', 'mknod', 'net_raw', 'setgid', 'setuid', 'setfcap', 'setpcap', 'net_bind_service', 'sys_chroot', 'kill', 'audit_write'];
-    const bounding = dropped.has('all') ? added : [...defaults.filter((c) => !dropped.has(c)), ...added];
 
     const command = [
       'nsenter', `--net=${this.network.namespaceOf(pod.name)}`, '--',
@@ -460,14 +483,34 @@ export class PodRunner {
     command.push('--chdir', '/', '--clearenv');
     for (const [k, v] of Object.entries(env)) command.push('--setenv', k, v);
     command.push(
-      '--', '/.runner/setpriv', `--reuid=${uid}`, `--regid=${gid}`,
-      ...(groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups']),
-      '--inh-caps=-all', `--bounding-set=-all${bounding.map((c: string) => `,+${c}`).join('')}`,
-      ...(sc.allowPrivilegeEscalation === false ? ['--no-new-privs'] : []),
+      '--', '/.runner/setpriv', ...setpriv,
       '--', ...argv,
     );
     return command;
   }
+}
+
+/** The container's user, groups, bounding set and no_new_privs, as setpriv arguments. */
+function credentials(podSpec: any, spec: any, facts: ImageFacts): { uid: number; setpriv: string[] } {
+  const podContext = podSpec.securityContext ?? {};
+  const sc = spec.securityContext ?? {};
+  const uid: number = sc.runAsUser ?? podContext.runAsUser ?? facts.defaultUid;
+  const gid: number = sc.runAsGroup ?? podContext.runAsGroup ?? facts.users.find((u) => u.uid === uid)?.gid ?? 0;
+  const groups = [podContext.fsGroup, ...(podContext.supplementalGroups ?? [])].filter((g) => g !== undefined);
+  const dropped = new Set((sc.capabilities?.drop ?? []).map((c: string) => c.toLowerCase()));
+  const added: string[] = (sc.capabilities?.add ?? []).map((c: string) => c.toLowerCase());
+  // The container runtime's default capability set (containerd, CRI-O) before drop and add.
+  const defaults = ['chown', 'dac_override', 'fsetid', 'fowner', 'mknod', 'net_raw', 'setgid', 'setuid', 'setfcap', 'setpcap', 'net_bind_service', 'sys_chroot', 'kill', 'audit_write'];
+  const bounding = dropped.has('all') ? added : [...defaults.filter((c) => !dropped.has(c)), ...added];
+  return {
+    uid,
+    setpriv: [
+      `--reuid=${uid}`, `--regid=${gid}`,
+      ...(groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups']),
+      '--inh-caps=-all', `--bounding-set=-all${bounding.map((c) => `,+${c}`).join('')}`,
+      ...(sc.allowPrivilegeEscalation === false ? ['--no-new-privs'] : []),
+    ],
+  };
 }
 
 function mountPoint(rootDir: string, target: string, directory: boolean): void {
