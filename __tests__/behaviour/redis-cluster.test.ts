@@ -24,7 +24,7 @@ async function clusterInfo(runner: PodRunner, pod: RunningPod): Promise<string> 
 
 describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, ConfigMap and create Job', ['/usr/bin/redis-server', '/usr/bin/redis-cli'], () => {
   it.each(['staging', 'production'] as const)(
-    '%s: the cluster forms, every pod turns ready, and it survives a pod restart with a new address',
+    '%s: the cluster forms, every pod turns ready, it survives a pod restart with a new address and all pods restarting at once',
     async (name) => {
       const synth = env(name);
       const runner = new PodRunner(objects(synth), synth.release.registry, SECRETS);
@@ -67,6 +67,11 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
           throw new Error(`StatefulSet ${NAMESPACE}/nx-redis pod nx-redis-0 container 'redis': cluster nodes does not show nx-redis-1 at its new address ${pods[1].address}:\n${tail(after)}`);
         }
         expect(pods[1].initOutcomes.get('prepare')?.output).toMatch(new RegExp(`nodes.conf: .* -> `));
+
+        // Every pod restarts at once (a node pool replaced, a cluster-wide outage): every address changes.
+        for (const i of range(replicas)) runner.stopPod(`nx-redis-${i}`);
+        const restarted = await Promise.all(range(replicas).map(start));
+        for (const pod of restarted) await runner.waitFor(pod, 'redis', 'readinessProbe', 90_000);
 
         // The create Job runs again on every sync (Argo CD hook, Flux force): it must leave the cluster alone.
         const again = await runner.runJob(job, 60_000);
