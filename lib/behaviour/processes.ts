@@ -31,7 +31,8 @@ export class ProcessGroup {
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the output is complete only once the streams have closed.
+    child.on('close', (code, signal) => {
       this.children.delete(child);
       onExit?.({ code, signal, output, timedOut: false });
     });
