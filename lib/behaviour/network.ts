@@ -21,7 +21,9 @@ export class PodNetwork {
   }
 
   private holder(): ChildProcess {
-    const { child } = this.processes.start(['unshare', '--net', '--', 'sleep', '100000']);
+    // Killed with the test process even if it dies before closing the scenario (parent-death signal), and
+    // gone within the hour whatever happens.
+    const { child } = this.processes.start(['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--net', '--', 'sleep', '3600']);
     // unshare has switched namespaces once /proc/<pid>/ns/net differs from ours; poll briefly.
     const self = host(['readlink', '/proc/self/ns/net']).trim();
     for (let i = 0; i < 200; i++) {
