@@ -238,7 +238,7 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     repository: 'traefik',
     version: 'v3.7',
     source:
-      'traefik/traefik-library-image v3.7 alpine/Dockerfile: FROM alpine, traefik in /usr/local/bin, no USER, ' +
+      'traefik/traefik-library-image v3.7/alpine/Dockerfile: FROM alpine:3.23, traefik in /usr/local/bin, no USER, ' +
       'ENTRYPOINT /entrypoint.sh, CMD traefik; Traefik needs no passwd entry and writes only its plugin storage ' +
       '(/plugins-storage, unused without plugins) and ACME storage (unused: cert-manager issues certificates)',
     base: 'alpine',
@@ -347,15 +347,16 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     version: '1.3.10-alpine',
     source:
       'oven-sh/bun dockerhub/alpine/Dockerfile: `addgroup -g 1000 bun && adduser -u 1000 -G bun -s /bin/sh -D bun`, ' +
-      'bun in /usr/local/bin, busybox wget from alpine; seed FACTS.md: our services\' images build on it, run as `bun`, ' +
-      'workdir /home/bun/app. Bun writes its transpiler cache and temp files under /tmp',
+      'bun in /usr/local/bin, PATH + /usr/local/bun-node-fallback-bin, ENV BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 (no ' +
+      'transpiler cache written), WORKDIR /home/bun/app, ENTRYPOINT docker-entrypoint.sh, CMD bun; busybox wget from ' +
+      'alpine. seed FACTS.md: our services\' images build on it and run as `bun`. Bun writes temp files under /tmp',
     base: 'alpine',
     users: [...ALPINE_USERS, { name: 'bun', uid: 1000, gid: 1000, home: '/home/bun' }],
     groups: [...ALPINE_GROUPS, { name: 'bun', gid: 1000 }],
     defaultUid: 1000,
     entrypoint: ['/usr/local/bin/docker-entrypoint.sh'],
     cmd: ['/usr/local/bin/bun'],
-    path: DEFAULT_PATH,
+    path: `${DEFAULT_PATH}:/usr/local/bun-node-fallback-bin`,
     programs: { bun: { path: '/usr/local/bin/bun', writes: ['/tmp'] }, wget: { path: '/usr/bin/wget' } },
   },
 ];
