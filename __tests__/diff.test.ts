@@ -29,6 +29,7 @@ describe('object-level diff', () => {
           { path: 'spec.replicas', before: 2, after: 3 },
           { path: 'spec.template.spec.containers[name=sale].image', before: 'sale:a', after: 'sale:b' },
         ],
+        verdict: { safety: 'restarts', reasons: ['spec.template changed (image): the controller replaces the pods'], action: 'applies in place; pods roll as the update strategy says', handled: true },
       },
     ]);
     expect(renderText(diff)).toContain('    spec.template.spec.containers[name=sale].image: "sale:a" → "sale:b"');
@@ -82,13 +83,18 @@ describe('npm run diff', () => {
     return { status, out: stdout.join('\n'), err: stderr.join('\n') };
   };
 
-  test('--check passes when dist/ is current', () => {
+  test('--stale and --check pass when dist/ is current', () => {
+    expect(run(['--stale'])).toEqual({ status: 0, out: 'No differences: dist/ is what a fresh synth writes.', err: '' });
     expect(run(['--check'])).toEqual({ status: 0, out: 'No differences: dist/ is what a fresh synth writes.', err: '' });
   });
 
-  test('--check fails on a pending change and shows exactly the objects and fields it moves', () => {
-    const { status, out } = run(['--check', '--env', 'production', '--tag', 'sale=9e8d7c6']);
+  test('--stale fails on a pending change and shows exactly the objects and fields it moves; --check lets a tag change through', () => {
+    const { status, out } = run(['--stale', '--env', 'production', '--tag', 'sale=9e8d7c6']);
     expect(status).toBe(1);
+    // A new tag: the Deployment rolls its pods, the migration Job is a new name (added + removed), all applies.
+    expect(out).toContain('Deployment nx-backend/nx-sale (apps/v1) production/06-5-services/nx-backend/nx-sale.deployment.yaml [restarts pods]');
+    expect(out).toContain('+ production: Job nx-backend/nx-sale-migrate-9e8d7c6');
+    expect(run(['--check', '--env', 'production', '--tag', 'sale=9e8d7c6']).status).toBe(0);
     const objectLines = out.split('\n').filter((l) => /^[~+-] /.test(l) && !l.includes(' file '));
     expect(objectLines.every((l) => l.includes('nx-sale'))).toBe(true);
     expect(out).toContain('spec.template.spec.containers[name=sale].image: "bcr.bana.com.vn/nx-sale:4f1c2a9" → "bcr.bana.com.vn/nx-sale:9e8d7c6"');
@@ -100,7 +106,7 @@ describe('npm run diff', () => {
     const { status, out } = run(['--markdown', '--env', 'staging', '--tag', 'bo=9e8d7c6']);
     expect(status).toBe(0);
     expect(out).toMatch(/^### Manifest diff\n/);
-    expect(out).toContain('| changed | `Deployment nx-app/nx-bo` | apps/v1 | `staging/06-5-services/nx-app/nx-bo.deployment.yaml` |');
+    expect(out).toContain('| changed | `Deployment nx-app/nx-bo` | apps/v1 | `staging/06-5-services/nx-app/nx-bo.deployment.yaml` | **restarts pods**');
     expect(out).toContain('<details><summary>Deployment nx-app/nx-bo:');
   });
 

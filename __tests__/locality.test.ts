@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { ciFiles } from '../lib/ci/gitlab-ci';
 import { PLATFORM } from '../lib/platform';
-import { namespaceOf } from '../lib/platform/conventions';
+import { namespaceOf, packageOf } from '../lib/platform/conventions';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
 import { synthesizePlatform } from '../lib/synth';
 import { FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
@@ -48,17 +48,21 @@ describe('determinism and locality', () => {
     expect([...tree()]).toEqual([...before]);
   });
 
-  test.each(PLATFORM.services.map((s) => s.name))("changing %s's tag changes only that service's files (and lists and overviews)", (service) => {
+  test.each(PLATFORM.services.map((s) => s.name))("changing %s's tag changes only the files of its image's services (and lists and overviews)", (service) => {
+    // A tag belongs to an image: payment-api's tag is nx-payment's, so payment-worker moves with it.
+    const pkg = packageOf(PLATFORM.services.find((s) => s.name === service)!);
+    const mine = new Set(PLATFORM.services.filter((s) => packageOf(s) === pkg).map((s) => s.name));
     const after = tree(PLATFORM, [{ service, value: 'f00dfee' }]);
     const changed = changes(before, after);
     expect(changed.filter((c) => isManifest(c.file)).length).toBeGreaterThan(0);
     // Besides its own manifests: file lists and the generated documents (overview, inventory, plan, checks).
-    const foreign = changed.filter((c) => (isManifest(c.file) ? c.owners.some((o) => o !== service) : !(c.file.endsWith('/kustomization.yaml') || isDocument(c.file))));
+    const foreign = changed.filter((c) => (isManifest(c.file) ? c.owners.some((o) => !mine.has(o)) : !(c.file.endsWith('/kustomization.yaml') || isDocument(c.file))));
     expect(foreign).toEqual([]);
-    // Files may be renamed for that service (a migration Job named after the tag), never for another.
+    for (const s of mine) expect(changed.some((c) => isManifest(c.file) && c.owners.includes(s))).toBe(true);
+    // Files may be renamed for those services (a migration Job named after the tag), never for another.
     const added = [...after.keys()].filter((f) => !before.has(f));
     const removed = [...before.keys()].filter((f) => !after.has(f));
-    expect([...added.map((f) => owner(after.get(f)!)), ...removed.map((f) => owner(before.get(f)!))].filter((o) => o !== service)).toEqual([]);
+    expect([...added.map((f) => owner(after.get(f)!)), ...removed.map((f) => owner(before.get(f)!))].filter((o) => !mine.has(o))).toEqual([]);
   });
 
   test('adding a service adds its files and touches no unrelated file but lists, documents, the CI fragment and its namespace totals', () => {

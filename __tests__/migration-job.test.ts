@@ -105,7 +105,7 @@ describe.each(['staging', 'production'] as const)('migration Jobs in %s', (envNa
       const [migrate] = pod().containers;
       expect(pod().containers).toHaveLength(1);
       expect(migrate.name).toBe('migrate');
-      expect(migrate.image).toBe(`bcr.bana.com.vn/nx-${m.service}:${FIXTURE_TAG}`);
+      expect(migrate.image).toBe(`bcr.bana.com.vn/nx-${m.service === 'payment-api' ? 'payment' : m.service}:${FIXTURE_TAG}`);
       expect(migrate.command).toEqual(['bun', 'run', 'migrate']);
       expect(migrate.envFrom).toEqual([
         { configMapRef: { name: 'nx-shared-config' } },
@@ -210,7 +210,7 @@ describe('Job names: nx-<name>-migrate-<version>', () => {
   test('the payment migration runs payment-api\'s image and follows payment-api\'s tag', () => {
     const synth = synthEnv('production', { tags: [{ service: 'payment-api', value: 'pay1234', input: 'test' }] });
     const job = objects(synth, 'Job').find((j) => j.metadata.name === 'nx-payment-migrate-pay1234') as any;
-    expect(job.spec.template.spec.containers[0].image).toBe('bcr.bana.com.vn/nx-payment-api:pay1234');
+    expect(job.spec.template.spec.containers[0].image).toBe('bcr.bana.com.vn/nx-payment:pay1234');
   });
 });
 

@@ -6,7 +6,7 @@ import { runCli } from '../lib/cli/cli';
 import { LAYERS } from '../lib/charts/layers';
 import { FLUX_FORCE_ANNOTATION, rankLayers, SYNC_WAVE_ANNOTATION } from '../lib/charts/ordering';
 import { APPLY_PLAN } from '../lib/output/apply-plan';
-import { fluxObjects } from '../lib/output/gitops';
+import { fluxObjects, layerTimeout } from '../lib/output/gitops';
 import { writeEnvironments } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { InputError } from '../lib/platform/errors';
@@ -107,6 +107,35 @@ describe('layer ranks are derived from the folder names, for layers added by any
     expect(json.filter((o: any) => o.kind === 'GitRepository')).toHaveLength(1);
   });
 
+  test("Flux: the platform's layers wait for what they need, not for the whole chain before them", () => {
+    const chart = new Chart(new App(), 'flux');
+    fluxObjects(chart, 'production', GITOPS_DEFAULTS, rankLayers(LAYERS));
+    const deps = new Map(chart.toJson().filter((o: any) => o.kind === 'Kustomization').map((o: any) => [o.metadata.name.replace('nx-production-', ''), (o.spec.dependsOn ?? []).map((d: any) => d.name.replace('nx-production-', ''))]));
+    expect(deps.get('04-ingress')).toEqual(['01-network']);
+    expect(deps.get('05-gateway')).toEqual(['01-network']);
+    expect(deps.get('06-2-identity-migration')).toEqual(['03-data', '06-1-config']);
+    expect(deps.get('07-routes')).toEqual(['04-ingress', '05-gateway']);
+    expect(deps.get('09-backups')).toEqual(['00-cluster']);
+  });
+
+  test('Argo CD waves stay consistent: a layer may only wait for layers with a lower folder number', () => {
+    expect(() => rankLayers([{ folder: '03-data', after: [] }, { folder: '04-ingress', after: ['05-gateway'] }, { folder: '05-gateway', after: [] }])).toThrow(
+      "layer '04-ingress' (sync wave 40) waits for '05-gateway' (sync wave 50): a layer may only wait for layers with a lower folder number",
+    );
+    expect(() => rankLayers([{ folder: '03-data', after: ['02-x'] }])).toThrow("layer '03-data': 'after' names '02-x', which is not in LAYERS");
+    for (const rank of rankLayers(LAYERS)) {
+      for (const dep of rank.after) expect(rankLayers(LAYERS).find((r) => r.folder === dep)!.wave).toBeLessThan(rank.wave);
+    }
+  });
+
+  test("a layer's Flux timeout covers its longest Job deadline and rollout", () => {
+    const job = (s: number) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { activeDeadlineSeconds: s } });
+    expect(layerTimeout([])).toBe('10m');
+    expect(layerTimeout([job(300)])).toBe('10m');
+    expect(layerTimeout([job(1800), job(300)])).toBe('35m');
+    expect(layerTimeout([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }])).toBe('15m');
+  });
+
   test('fails when LAYERS lists a layer before one with a lower folder number', () => {
     expect(() => rankLayers(folders('03-data', '01-network'))).toThrow(
       "layer '01-network' (sync wave 10) is listed after '03-data' (sync wave 30) in LAYERS: list the layers in the order of their folder numbers",
@@ -137,6 +166,16 @@ describe.each(['staging', 'production'] as const)('Flux in %s', (envName) => {
       expect(k.spec.sourceRef).toEqual({ kind: 'GitRepository', name: `nx-platform-${envName}` });
       expect(env(envName).files.has(`${k.spec.path.replace(`./dist/${envName}/`, '')}/kustomization.yaml`)).toBe(true);
     }
+  });
+
+  test("every layer's timeout covers its Jobs' deadlines (the Redis create Job's 30 minutes in 03-data)", () => {
+    const byFolder = new Map(kustomizations().map((k) => [k.spec.path.split('/').pop(), k]));
+    const minutes = (d: string) => Number(/^(\d+)m$/.exec(d)![1]);
+    for (const m of env(envName).manifests) {
+      const deadline = (m.object as any).spec?.activeDeadlineSeconds;
+      if (m.object.kind === 'Job' && deadline) expect(minutes(byFolder.get(m.folder).spec.timeout) * 60).toBeGreaterThan(deadline);
+    }
+    expect(minutes(byFolder.get('03-data').spec.timeout)).toBeGreaterThanOrEqual(35);
   });
 
   test('dependsOn chains the layers in order, so identity migrates and rolls out before the other migrations', () => {
@@ -195,13 +234,15 @@ describe('GitOps inputs (release file `gitops:` block)', () => {
   test('defaults for what the block leaves out', () => {
     expect(parseGitOps(input, undefined)).toEqual(GITOPS_DEFAULTS);
     expect(parseGitOps(input, { revision: 'release/2024-10' })).toEqual({ ...GITOPS_DEFAULTS, revision: 'release/2024-10' });
-    expect(parseGitOps(input, { repoURL: 'ssh://git@gitlab.bana.com.vn/bana/platform.git', path: '.' }).path).toBe('.');
+    expect(parseGitOps(input, { repoURL: 'ssh://git@gitlab.bana.com.vn/bana/bana-platform.git', path: '.' }).path).toBe('.');
   });
 
   test.each([
     ['repoURL', 'http://gitlab.bana.com.vn/x.git', 'allowed: an https:// or ssh:// repository URL'],
     ['repoURL', 'https://user:token@gitlab.bana.com.vn/x.git', 'allowed: an https:// or ssh:// repository URL without a password'],
     ['repoURL', 'git@gitlab.bana.com.vn:bana/x.git', 'allowed: an https:// or ssh:// repository URL'],
+    // One repository setting: the GitOps objects may not watch a project the CI fragment does not trigger.
+    ['repoURL', 'https://gitlab.bana.com.vn/bana/platform.git', 'allowed: a URL of the project bana/bana-platform'],
     ['revision', 'main..x', 'allowed: a git branch name'],
     ['revision', '-main', 'allowed: a git branch name'],
     ['path', '../elsewhere', "allowed: '.' or a relative folder path"],
@@ -222,14 +263,14 @@ describe('GitOps inputs (release file `gitops:` block)', () => {
     const out = tempDir();
     fs.writeFileSync(
       path.join(releases, 'production.yaml'),
-      'tag: "abc1234"\ngitops:\n  repoURL: "https://git.example.com/ops/bana.git"\n  revision: "prod"\n',
+      'tag: "abc1234"\ngitops:\n  repoURL: "https://git.example.com/bana/bana-platform.git"\n  revision: "prod"\n',
     );
     const io = { stdout: () => {}, stderr: (l: string) => { throw new Error(l); } };
     expect(runCli(PLATFORM, ['--env', 'production', '--out', out, '--release-dir', releases, '--tag', 'def5678', '--save'], {}, io)).toBe(0);
     const app = parse(fs.readFileSync(path.join(out, 'production', 'argocd', 'argocd', 'nx-production.application.yaml'), 'utf8'));
-    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/ops/bana.git', targetRevision: 'prod', path: 'dist/production' });
+    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/bana/bana-platform.git', targetRevision: 'prod', path: 'dist/production' });
     const saved = parse(fs.readFileSync(path.join(releases, 'production.yaml'), 'utf8'));
-    expect(saved).toEqual({ registry: 'bcr.bana.com.vn', tag: 'def5678', gitops: { ...GITOPS_DEFAULTS, repoURL: 'https://git.example.com/ops/bana.git', revision: 'prod' } });
+    expect(saved).toEqual({ registry: 'bcr.bana.com.vn', tag: 'def5678', gitops: { ...GITOPS_DEFAULTS, repoURL: 'https://git.example.com/bana/bana-platform.git', revision: 'prod' } });
   });
 
   test('fails with one line and writes nothing when the release file has a bad gitops block', () => {

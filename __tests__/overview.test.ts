@@ -22,10 +22,18 @@ describe('dist/<env>/README.md overview', () => {
     const migrations = text.split('## Migrations, in order\n\n')[1].split('\n\n')[0].split('\n');
     expect(migrations.map((l) => l.split(' (')[0])).toEqual(['1. identity', '2. commerce', '3. sale', '4. finance', '5. inventory', '6. pricing', '7. payment']);
     expect(migrations[0]).toBe('1. identity (service identity): `job/nx-identity-migrate-abc1234`');
-    expect(text.match(/```mermaid\nflowchart /g)).toHaveLength(2);
-    expect(text).toContain('  migrate_identity --> migrate_sale\n');
-    expect(text).toContain('  svc_identity --> svc_commerce\n');
-    expect(text).not.toContain('svc_identity --> svc_client');
+    // Two rollout diagrams, one namespace summary, one per service.
+    expect(text.match(/```mermaid\n%%\{init[^\n]*\nflowchart /g)).toHaveLength(3 + PLATFORM.services.length);
+    // Layers: ingress waits for the network policies only, not for the data layer.
+    expect(text).toContain('  layer_01_network --> layer_04_ingress\n');
+    expect(text).not.toContain('layer_03_data --> layer_04_ingress');
+    // Applications: identity's migration, identity, then each migration and its service.
+    expect(text).toContain('  migrate_identity --> svc_identity\n');
+    expect(text).toContain('  svc_identity --> migrate_sale --> svc_sale\n');
+    expect(text).not.toContain('migrate_identity --> migrate_sale');
+    // The frontends and the backends without a migration wait for every migration (06-5 after 06-4).
+    expect(text).toContain('  rest["after every migration:<br>nx-ledger,<br>nx-payment-worker,<br>nx-signal<br>(and nx-identity)<br>nx-client, nx-bo,<br>nx-wiki,<br>nx-sale-renderer"]\n');
+    expect(text).toContain('  migrate_payment_api --> rest\n');
     expect(text).toContain('| StatefulSet | nx-broker | nx-redis | 3 |');
   });
 
@@ -39,7 +47,7 @@ describe('dist/<env>/README.md overview', () => {
     return overviewDocument({ platform: PLATFORM, environment: base.environment, release: base.release, manifests })[0].content;
   };
 
-  test('draws allowed network paths from NetworkPolicies: ingress solid, egress dashed, with ports', () => {
+  test('draws allowed network paths per service (who may connect, on which ports; whom it reaches) and between namespaces', () => {
     const text = context([
       {
         apiVersion: 'networking.k8s.io/v1',
@@ -54,10 +62,18 @@ describe('dist/<env>/README.md overview', () => {
       },
     ]);
     const network = text.split('## Allowed network paths')[1];
-    expect(network).toContain('peer_nx_backend__nx_identity["nx-backend: nx-identity"]');
-    expect(network).toContain('-->|"3000"| peer_nx_backend__nx_identity');
-    expect(network).toContain('peer_namespace_nx_internal -->|"3000"| peer_nx_backend__nx_identity');
-    expect(network).toContain('peer_nx_backend__nx_identity -.->|"5432"| cidr_10_0_0_0_8');
+    const identity = network.split('#### nx-identity (nx-backend)')[1].split('####')[0];
+    expect(identity).toContain('self(["nx-identity"])');
+    // Selectors resolved to the workloads they pick, wrapped onto short lines.
+    expect(identity).toContain('in0["nx-backend:<br>nx-commerce, nx-finance,<br>nx-identity,<br>nx-inventory, nx-ledger,<br>nx-payment-api,<br>nx-payment-worker,<br>nx-pricing, nx-sale,<br>nx-signal"] -->|"3000"| self');
+    expect(identity).toContain('in1["nx-internal:<br>all pods"] -->|"3000"| self');
+    expect(identity).toContain('self -->|"5432"| out0["10.0.0.0/8"]');
+    // A service no policy selects: nothing drawn as allowed in.
+    expect(network.split('#### nx-sale (nx-backend)')[1].split('####')[0]).toContain('none_in["nothing may connect"]');
+    // Between namespaces: nx-internal may connect to nx-backend (only nx-backend is isolated, by this policy).
+    const summary = network.split('### Between namespaces')[1].split('### Per service')[0];
+    expect(summary).toContain('  ns_nx_internal --> ns_nx_backend\n');
+    expect(summary).toContain('  ns_nx_backend --> ns_cidr_10_0_0_0_8\n');
   });
 
   test('shows public routes of Ingresses and Traefik IngressRoutes, migration Jobs, and other workloads', () => {

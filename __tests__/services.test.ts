@@ -37,7 +37,7 @@ describe.each(ENVS)('%s: every service', (envName) => {
     const app = pod.spec.containers[0];
     expect(app.name).toBe(n);
     expect(pod.metadata.annotations['kubectl.kubernetes.io/default-container']).toBe(n);
-    expect(app.image).toBe(`bcr.bana.com.vn/nx-${n}:${FIXTURE_TAG}`);
+    expect(app.image).toBe(`bcr.bana.com.vn/nx-${n.startsWith('payment-') ? 'payment' : n}:${FIXTURE_TAG}`);
     expect(app.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
     expect(pod.spec.imagePullSecrets).toEqual([{ name: 'bcr-registry' }]);
     expect(pod.spec.nodeSelector).toEqual({ 'node.kubernetes.io/pool': NODE_POOL[envName] });

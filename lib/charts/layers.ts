@@ -23,6 +23,12 @@ export interface LayerDefinition {
    * @default false
    */
   readonly derived?: boolean;
+  /**
+   * The layers this one really waits for (their objects must exist and be healthy first): Flux's `dependsOn`.
+   * Each must have a lower folder number, so Argo CD's sync waves and apply.sh's folder order agree with it.
+   * @default - every layer of the wave before (a chain)
+   */
+  readonly after?: readonly string[];
 }
 
 /**
@@ -36,17 +42,24 @@ export const LAYERS: readonly LayerDefinition[] = [
     title: 'Cluster setup (namespaces, quotas, limits, priority classes)',
     build: (scope, folder, context, others) => new ClusterChart(scope, folder, context, others),
     derived: true,
+    after: [],
   },
-  { folder: '01-network', title: 'Network policies', build: (scope, folder, context) => new NetworkChart(scope, folder, context) },
-  { folder: '03-data', title: 'Data layer (PostgreSQL/CNPG + PgBouncer, Redis Cluster, Kafka KRaft, Typesense, Debezium)', build: (scope, folder, context) => new DataChart(scope, folder, context) },
-  { folder: '04-ingress', title: 'Ingress controller (ingress-nginx) and the letsencrypt-prod ClusterIssuer', build: (scope, folder, context) => new IngressChart(scope, folder, context) },
-  { folder: '05-gateway', title: 'API gateway (Traefik)', build: (scope, folder, context) => new GatewayChart(scope, folder, context) },
+  { folder: '01-network', title: 'Network policies', build: (scope, folder, context) => new NetworkChart(scope, folder, context), after: ['00-cluster'] },
+  { folder: '03-data', title: 'Data layer (PostgreSQL/CNPG + PgBouncer, Redis Cluster, Kafka KRaft, Typesense, Debezium)', build: (scope, folder, context) => new DataChart(scope, folder, context), after: ['01-network'] },
+  { folder: '04-ingress', title: 'Ingress controller (ingress-nginx) and the letsencrypt-prod ClusterIssuer', build: (scope, folder, context) => new IngressChart(scope, folder, context), after: ['01-network'] },
+  { folder: '05-gateway', title: 'API gateway (Traefik)', build: (scope, folder, context) => new GatewayChart(scope, folder, context), after: ['01-network'] },
+  // `after`: what each layer really waits for. The network policies come before any pod (default deny first,
+  // then the allows its pods need); the data layer, the edge and the app config need only them. identity's
+  // migration needs the databases and the config; identity needs its migration; the other migrations wait
+  // for identity, each service for its migration. Routes need the ingress controller's class and issuer and
+  // the gateway's CRDs, not the services behind them (a route to a service not yet ready answers 503);
+  // Velero's schedules need only their namespace. Independent layers do not wait on each other in Flux.
   // Step 6 in five ordered parts (see AppPart): kubectl, Argo CD and Flux wait between them.
-  { folder: '06-1-config', title: 'Application configuration: shared and per-service ConfigMaps', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['config']) },
-  { folder: '06-2-identity-migration', title: "identity's database migration, first of all", build: (scope, folder, context) => new AppsChart(scope, folder, context, ['identity-migration']) },
-  { folder: '06-3-identity', title: 'The identity service, which every other backend and migration waits for', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['identity']) },
-  { folder: '06-4-migrations', title: 'The other database migrations (after identity is available)', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['migrations']) },
-  { folder: '06-5-services', title: 'The other backend services and the frontends', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['services']) },
-  { folder: '07-routes', title: 'Ingress rules (domain routing, TLS, gateway routes)', build: (scope, folder, context) => new RoutesChart(scope, folder, context) },
-  { folder: '09-backups', title: 'Backups (Velero locations and schedules)', build: (scope, folder, context) => new BackupsChart(scope, folder, context) },
+  { folder: '06-1-config', title: 'Application configuration: shared and per-service ConfigMaps', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['config']), after: ['01-network'] },
+  { folder: '06-2-identity-migration', title: "identity's database migration, first of all", build: (scope, folder, context) => new AppsChart(scope, folder, context, ['identity-migration']), after: ['03-data', '06-1-config'] },
+  { folder: '06-3-identity', title: 'The identity service, which every other backend and migration waits for', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['identity']), after: ['06-2-identity-migration'] },
+  { folder: '06-4-migrations', title: 'The other database migrations (after identity is available)', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['migrations']), after: ['06-3-identity'] },
+  { folder: '06-5-services', title: 'The other backend services and the frontends', build: (scope, folder, context) => new AppsChart(scope, folder, context, ['services']), after: ['06-4-migrations'] },
+  { folder: '07-routes', title: 'Ingress rules (domain routing, TLS, gateway routes)', build: (scope, folder, context) => new RoutesChart(scope, folder, context), after: ['04-ingress', '05-gateway'] },
+  { folder: '09-backups', title: 'Backups (Velero locations and schedules)', build: (scope, folder, context) => new BackupsChart(scope, folder, context), after: ['00-cluster'] },
 ];

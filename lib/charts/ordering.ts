@@ -20,6 +20,8 @@ export interface LayerRank {
   readonly wave: number;
   /** The staging step it belongs to (`06` for `06-2-identity-migration`), as `apply.sh --step N` selects. */
   readonly step: number;
+  /** The layers it waits for (Flux `dependsOn`): its `after`, else every layer of the wave before. */
+  readonly after: readonly string[];
 }
 
 const NUMBERED = /^(\d{2})-(?:(\d)-)?[a-z0-9]/;
@@ -29,8 +31,8 @@ const NUMBERED = /^(\d{2})-(?:(\d)-)?[a-z0-9]/;
  * put a layer before one whose folder number is lower, or the folder names, the waves and the list would
  * disagree about the order.
  */
-export function rankLayers(layers: readonly { readonly folder: string }[]): LayerRank[] {
-  const ranks: LayerRank[] = [];
+export function rankLayers(layers: readonly { readonly folder: string; readonly after?: readonly string[] }[]): LayerRank[] {
+  const ranks: { folder: string; wave: number; step: number }[] = [];
   for (const { folder } of layers) {
     const previous = ranks[ranks.length - 1];
     const match = NUMBERED.exec(folder);
@@ -52,7 +54,24 @@ export function rankLayers(layers: readonly { readonly folder: string }[]): Laye
     if (seen.has(folder)) throw new Error(`layer '${folder}' is listed twice in LAYERS`);
     seen.add(folder);
   }
-  return ranks;
+  const waveOf = new Map(ranks.map((r) => [r.folder, r.wave]));
+  return ranks.map((rank, i) => {
+    const declared = layers[i].after;
+    if (declared === undefined) {
+      const before = ranks.filter((r) => r.wave < rank.wave);
+      const lastWave = before.length > 0 ? before[before.length - 1].wave : undefined;
+      return { ...rank, after: before.filter((r) => r.wave === lastWave).map((r) => r.folder) };
+    }
+    for (const dep of declared) {
+      const depWave = waveOf.get(dep);
+      if (depWave === undefined) throw new Error(`layer '${rank.folder}': 'after' names '${dep}', which is not in LAYERS`);
+      // Argo CD orders by sync wave only, apply.sh by folder: a dependency must come earlier in both.
+      if (depWave >= rank.wave) {
+        throw new Error(`layer '${rank.folder}' (sync wave ${rank.wave}) waits for '${dep}' (sync wave ${depWave}): a layer may only wait for layers with a lower folder number`);
+      }
+    }
+    return { ...rank, after: [...declared] };
+  });
 }
 
 /** The ranked layers grouped by wave, in order: each group is applied, and must be healthy, before the next. */

@@ -1,15 +1,16 @@
-import { DEFAULT_REGISTRY, workloadName } from '../platform/conventions';
+import { DEFAULT_REGISTRY, imageRepository, packageOf } from '../platform/conventions';
+import { PLATFORM_REPOSITORY } from '../platform/gitops';
 import { EnvironmentSpec, PlatformSpec, ServiceSpec } from '../platform/types';
 import { toYaml } from '../output/render';
 import { EnvironmentFiles } from '../output/writer';
 
 /**
  * The GitLab CI fragment of the application repository, generated from the service catalogue: one image,
- * scan and push job per service instead of the seed's copy-pasted blocks (which had already drifted: they
+ * scan and push job per image — per package of the monorepo, not per Deployment — instead of the seed's copy-pasted blocks (which had already drifted: they
  * built 7 of the 14 services and scanned 3). The application repository includes it:
  *
  *   include:
- *     - project: bana/platform
+ *     - project: bana/bana-platform   (PLATFORM_REPOSITORY, lib/platform/gitops.ts)
  *       ref: main
  *       file: dist/ci/services.gitlab-ci.yml
  *
@@ -47,22 +48,48 @@ export const DEPLOY_BRANCHES: Record<EnvironmentSpec['name'], { readonly branch:
   production: { branch: 'main', manual: false },
 };
 
+/** One image of the services monorepo: a package and the catalogue services that run it. */
+export interface PackageImage {
+  /** `payment`: the folder under `packages/` or `apps/`, and the job names' suffix. */
+  readonly name: string;
+  readonly tier: ServiceSpec['tier'];
+  /** `nx-payment`. */
+  readonly repository: string;
+  readonly services: readonly ServiceSpec[];
+}
+
+/** The images the catalogue runs, one per package, in catalogue order. */
+export function packageImages(platform: PlatformSpec): PackageImage[] {
+  const images = new Map<string, { name: string; tier: ServiceSpec['tier']; repository: string; services: ServiceSpec[] }>();
+  for (const s of platform.services) {
+    const name = packageOf(s);
+    const entry = images.get(name) ?? { name, tier: s.tier, repository: imageRepository(s), services: [] };
+    entry.services.push(s);
+    images.set(name, entry);
+  }
+  return [...images.values()];
+}
+
 /**
- * Where a service's Dockerfile is in the application monorepo (the seed's pipeline: backends under
- * `packages/<name>/`, frontends under `apps/<name>/`).
+ * Where a package's Dockerfile is in the application monorepo (the seed's pipeline: backends under
+ * `packages/<package>/`, frontends under `apps/<package>/`).
  */
-export function dockerfileOf(service: ServiceSpec): string {
-  return service.tier === 'backend' ? `packages/${service.name}/Dockerfile` : `apps/${service.name}/Dockerfile`;
+export function dockerfileOf(image: Pick<PackageImage, 'name' | 'tier'>): string {
+  return image.tier === 'backend' ? `packages/${image.name}/Dockerfile` : `apps/${image.name}/Dockerfile`;
 }
 
 const branch = (name: string) => `$CI_COMMIT_BRANCH == "${name}"`;
 const ON_PROTECTED = SCAN_POLICY.protectedBranches.map(branch).join(' || ');
 
+/** What `bun run rebuild` writes and `docker build` copies: the packages' and apps' build output. */
+export const BUILD_OUTPUT = ['packages/*/dist/', 'apps/*/dist/'];
+
 export function gitlabCi(platform: PlatformSpec): string {
-  const services = platform.services;
+  const images = packageImages(platform);
   const jobs: Record<string, unknown> = {};
-  const tarball = (s: ServiceSpec) => `${workloadName(s)}.tar`;
-  const image = (s: ServiceSpec) => `$REGISTRY/${workloadName(s)}`;
+  const tarball = (i: PackageImage) => `${i.repository}.tar`;
+  const image = (i: PackageImage) => `$REGISTRY/${i.repository}`;
+  const install = 'bun install --frozen-lockfile';
 
   jobs['.bana-pipeline-rules'] = { rules: [{ if: '$CI_MERGE_REQUEST_IID' }, ...SCAN_POLICY.protectedBranches.map((b) => ({ if: branch(b) }))] };
   jobs['.bana-docker'] = { image: CI_IMAGES.docker, services: [CI_IMAGES.dockerDind] };
@@ -70,41 +97,52 @@ export function gitlabCi(platform: PlatformSpec): string {
     extends: '.bana-pipeline-rules',
     stage: 'build',
     image: CI_IMAGES.bun,
-    script: ['bun install --frozen-lockfile', 'bun run rebuild'],
-    artifacts: { paths: ['packages/*/dist/', 'apps/*/dist/'], expire_in: '1 hour' },
+    script: [install, 'bun run rebuild'],
+    artifacts: { paths: BUILD_OUTPUT, expire_in: '1 hour' },
   };
-  jobs.test = { extends: '.bana-pipeline-rules', stage: 'test', image: CI_IMAGES.bun, needs: ['build'], script: ['bun run test'] };
-  for (const s of services) {
-    jobs[`image-${s.name}`] = {
+  // Artifacts never carry node_modules (too large, platform-specific): the test job installs its own, and
+  // takes only the build output from `build`.
+  jobs.test = { extends: '.bana-pipeline-rules', stage: 'test', image: CI_IMAGES.bun, needs: [{ job: 'build', artifacts: true }], script: [install, 'bun run test'] };
+  for (const i of images) {
+    jobs[`image-${i.name}`] = {
       extends: ['.bana-pipeline-rules', '.bana-docker'],
       stage: 'image',
-      needs: ['test'],
-      script: [`docker build -t "${image(s)}:$CI_COMMIT_SHORT_SHA" -f ${dockerfileOf(s)} .`, `docker save -o ${tarball(s)} "${image(s)}:$CI_COMMIT_SHORT_SHA"`],
-      artifacts: { paths: [tarball(s)], expire_in: '1 hour' },
+      // The build output reaches `docker build` as build's artifact; test gates the image but adds no files.
+      needs: [
+        { job: 'build', artifacts: true },
+        { job: 'test', artifacts: false },
+      ],
+      script: [`docker build -t "${image(i)}:$CI_COMMIT_SHORT_SHA" -f ${dockerfileOf(i)} .`, `docker save -o ${tarball(i)} "${image(i)}:$CI_COMMIT_SHORT_SHA"`],
+      artifacts: { paths: [tarball(i)], expire_in: '1 hour' },
     };
-    jobs[`scan-${s.name}`] = {
+    jobs[`scan-${i.name}`] = {
       stage: 'scan',
       image: { name: CI_IMAGES.trivy, entrypoint: [''] },
-      needs: [`image-${s.name}`],
+      needs: [{ job: `image-${i.name}`, artifacts: true }],
       rules: [
         { if: ON_PROTECTED, variables: { TRIVY_FAIL_ON: SCAN_POLICY.failOnProtected } },
         { if: '$CI_MERGE_REQUEST_IID', variables: { TRIVY_FAIL_ON: SCAN_POLICY.failElsewhere } },
       ],
       script: [
-        `trivy image --input ${tarball(s)} --exit-code 0 --severity ${SCAN_POLICY.reported} --no-progress`,
-        `trivy image --input ${tarball(s)} --exit-code 1 --severity "$TRIVY_FAIL_ON" --no-progress`,
+        `trivy image --input ${tarball(i)} --exit-code 0 --severity ${SCAN_POLICY.reported} --no-progress`,
+        `trivy image --input ${tarball(i)} --exit-code 1 --severity "$TRIVY_FAIL_ON" --no-progress`,
       ],
     };
-    jobs[`push-${s.name}`] = {
+    jobs[`push-${i.name}`] = {
       extends: '.bana-docker',
       stage: 'push',
-      needs: [`image-${s.name}`, `scan-${s.name}`],
+      needs: [
+        { job: `image-${i.name}`, artifacts: true },
+        { job: `scan-${i.name}`, artifacts: false },
+      ],
       rules: SCAN_POLICY.protectedBranches.map((b) => ({ if: branch(b) })),
-      before_script: ['echo "$CI_REGISTRY_PASSWORD" | docker login "$CI_REGISTRY" -u "$CI_REGISTRY_USER" --password-stdin'],
+      // Log in to the registry pushed to: $REGISTRY (bcr.bana.com.vn), with the CI/CD variables
+      // REGISTRY_USER and REGISTRY_PASSWORD (masked, protected), not GitLab's own $CI_REGISTRY.
+      before_script: ['echo "$REGISTRY_PASSWORD" | docker login "${REGISTRY%%/*}" -u "$REGISTRY_USER" --password-stdin'],
       script: [
-        `docker load -i ${tarball(s)}`,
-        `docker tag "${image(s)}:$CI_COMMIT_SHORT_SHA" "${image(s)}:latest"`,
-        `docker push --all-tags "${image(s)}"`,
+        `docker load -i ${tarball(i)}`,
+        `docker tag "${image(i)}:$CI_COMMIT_SHORT_SHA" "${image(i)}:latest"`,
+        `docker push --all-tags "${image(i)}"`,
       ],
     };
   }
@@ -112,16 +150,17 @@ export function gitlabCi(platform: PlatformSpec): string {
     const deploy = DEPLOY_BRANCHES[env.name];
     jobs[`deploy-${env.name}`] = {
       stage: 'deploy',
-      needs: services.map((s) => `push-${s.name}`),
+      needs: images.map((i) => ({ job: `push-${i.name}`, artifacts: false })),
       rules: [{ if: branch(deploy.branch), ...(deploy.manual ? { when: 'manual' } : {}) }],
       environment: { name: env.name },
+      // The platform repository's `deploy` job (its .gitlab-ci.yml) synthesizes with these and commits dist/.
       variables: { NX_ENV: env.name, NX_TAG: '$CI_COMMIT_SHORT_SHA', NX_REGISTRY: '$REGISTRY' },
       trigger: { project: '$BANA_PLATFORM_PROJECT', branch: 'main', strategy: 'depend' },
     };
   }
   const document = {
     stages: ['build', 'test', 'image', 'scan', 'push', 'deploy'],
-    variables: { REGISTRY: DEFAULT_REGISTRY, BANA_PLATFORM_PROJECT: 'bana/platform' },
+    variables: { REGISTRY: DEFAULT_REGISTRY, BANA_PLATFORM_PROJECT: PLATFORM_REPOSITORY.project },
     ...jobs,
   };
   return (

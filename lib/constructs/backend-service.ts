@@ -39,8 +39,8 @@ export class BackendService extends ServiceWorkload {
     super(scope, id, {
       service,
       environment: props.environment,
-      image: imageOf(props.release, service.name),
-      version: tagOf(props.release, service.name),
+      image: imageOf(props.release, service),
+      version: tagOf(props.release, service),
       configData: props.configData,
       priorityClassName: props.priorityClassName,
       initContainers: service.name === IDENTITY_SERVICE ? [] : [waitForIdentity(identity)],

@@ -27,8 +27,8 @@ export class FrontendApp extends ServiceWorkload {
     super(scope, id, {
       service,
       environment: props.environment,
-      image: imageOf(props.release, service.name),
-      version: tagOf(props.release, service.name),
+      image: imageOf(props.release, service),
+      version: tagOf(props.release, service),
       configData: props.configData,
       priorityClassName: props.priorityClassName,
     });

@@ -92,7 +92,7 @@ export class MigrationJob extends Construct {
       throw new Error(`MigrationJob '${service.name}': 'waitFor' (${props.waitFor.name}) must be another service: a service may need this migration before it is healthy`);
     }
     const migrationName = migration.name ?? service.name;
-    const tag = tagOf(release, service.name);
+    const tag = tagOf(release, service);
     this.version = migrationVersion(migrationName, tag);
     this.name = migrationJobName(migrationName, tag);
     this.namespace = namespaceOf(service);
@@ -101,7 +101,7 @@ export class MigrationJob extends Construct {
     const initContainers = [...(props.waitFor ? [waitForIdentity(props.waitFor)] : []), waitForPrimaryDatabase()];
     const migrate: k8s.Container = {
       name: MIGRATION_JOB.containerName,
-      image: imageOf(release, service.name),
+      image: imageOf(release, service),
       imagePullPolicy: 'IfNotPresent',
       command: [...MIGRATION_JOB.command],
       envFrom: [

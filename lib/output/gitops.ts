@@ -4,7 +4,7 @@ import { Application } from '../../imports/argocd-application-argoproj.io';
 import { GitRepository } from '../../imports/flux-gitrepository-source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
 import { LAYERS } from '../charts/layers';
-import { LayerRank, rankLayers, waveGroups } from '../charts/ordering';
+import { LayerRank, rankLayers } from '../charts/ordering';
 import { MANAGED_BY, PART_OF } from '../platform/conventions';
 import { GITOPS, GITOPS_DEFAULTS, GitOpsSpec, repoPath } from '../platform/gitops';
 import { isDnsLabel } from '../platform/rules';
@@ -36,13 +36,43 @@ export function fluxSourceName(env: EnvironmentName): string {
   return `${GITOPS.sourceName}-${env}`;
 }
 
+/** Seconds in a Flux duration we write (`45m`). */
+const MINUTE = 60;
+
 /**
- * A GitRepository for the environment's branch and one Kustomization per layer, each depending on every
- * layer of the wave before it. `wait: true` makes a Kustomization Ready only once all its objects are
- * healthy (a Job once it has completed, a Deployment once rolled out), so `dependsOn` holds the next layer
- * back until then. `prune: true` deletes what left git, among it the Jobs of earlier releases.
+ * How long Flux waits for a layer's objects to become healthy: its longest Job deadline
+ * (`activeDeadlineSeconds`: the Redis create Job's 30 min, a migration's 5 min) or rollout deadline
+ * (`progressDeadlineSeconds`, Kubernetes' default 600 s when unset), plus `GITOPS.timeoutMargin` for
+ * scheduling and image pulls, and at least `GITOPS.timeout`. Objects of a layer are applied together and run
+ * in parallel, so the longest one bounds the layer. kustomize-controller v1 (docs/spec/v1/kustomizations.md,
+ * "Timeout"): `spec.timeout` bounds apply and health checking; past it the Kustomization is not Ready and its
+ * dependents wait.
  */
-export function fluxObjects(scope: Construct, env: EnvironmentName, gitops: GitOpsSpec, ranks: readonly LayerRank[]): void {
+export function layerTimeout(objects: readonly KubeObject[]): string {
+  let longest = 0;
+  for (const o of objects) {
+    const spec = (o as { spec?: { activeDeadlineSeconds?: number; progressDeadlineSeconds?: number } }).spec;
+    if (o.kind === 'Job' && spec?.activeDeadlineSeconds) longest = Math.max(longest, spec.activeDeadlineSeconds);
+    if (o.kind === 'Deployment') longest = Math.max(longest, spec?.progressDeadlineSeconds ?? 600);
+  }
+  const seconds = Math.max(parseMinutes(GITOPS.timeout) * MINUTE, longest + parseMinutes(GITOPS.timeoutMargin) * MINUTE);
+  return `${Math.ceil(seconds / MINUTE)}m`;
+}
+
+function parseMinutes(duration: string): number {
+  const match = /^(\d+)m$/.exec(duration);
+  if (!match) throw new Error(`GITOPS duration '${duration}' must be whole minutes ('10m')`);
+  return Number(match[1]);
+}
+
+/**
+ * A GitRepository for the environment's branch and one Kustomization per layer, depending on the layers it
+ * really waits for (`LayerDefinition.after`), with a timeout that covers its longest Job or rollout.
+ * `wait: true` makes a Kustomization Ready only once all its objects are healthy (a Job once it has
+ * completed, a Deployment once rolled out), so `dependsOn` holds the dependents back until then. `prune:
+ * true` deletes what left git, among it the Jobs of earlier releases.
+ */
+export function fluxObjects(scope: Construct, env: EnvironmentName, gitops: GitOpsSpec, ranks: readonly LayerRank[], objectsOf: (folder: string) => readonly KubeObject[] = () => []): void {
   const source = fluxSourceName(env);
   new GitRepository(scope, 'Source', {
     metadata: { name: source, namespace: GITOPS.fluxNamespace, labels: LABELS },
@@ -53,28 +83,24 @@ export function fluxObjects(scope: Construct, env: EnvironmentName, gitops: GitO
       secretRef: { name: gitops.secretName },
     },
   });
-  let previous: readonly LayerRank[] = [];
-  for (const group of waveGroups(ranks)) {
-    for (const rank of group) {
-      new Kustomization(scope, `Layer-${rank.folder}`, {
-        metadata: {
-          name: fluxKustomizationName(env, rank.folder),
-          namespace: GITOPS.fluxNamespace,
-          labels: LABELS,
-        },
-        spec: {
-          interval: GITOPS.interval,
-          retryInterval: GITOPS.retryInterval,
-          timeout: GITOPS.timeout,
-          path: repoPath(gitops, env, rank.folder),
-          prune: true,
-          wait: true,
-          sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: source },
-          dependsOn: previous.length > 0 ? previous.map((p) => ({ name: fluxKustomizationName(env, p.folder) })) : undefined,
-        },
-      });
-    }
-    previous = group;
+  for (const rank of ranks) {
+    new Kustomization(scope, `Layer-${rank.folder}`, {
+      metadata: {
+        name: fluxKustomizationName(env, rank.folder),
+        namespace: GITOPS.fluxNamespace,
+        labels: LABELS,
+      },
+      spec: {
+        interval: GITOPS.interval,
+        retryInterval: GITOPS.retryInterval,
+        timeout: layerTimeout(objectsOf(rank.folder)),
+        path: repoPath(gitops, env, rank.folder),
+        prune: true,
+        wait: true,
+        sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: source },
+        dependsOn: rank.after.length > 0 ? rank.after.map((folder) => ({ name: fluxKustomizationName(env, folder) })) : undefined,
+      },
+    });
   }
 }
 
@@ -117,11 +143,11 @@ export const fluxDocuments: DocumentGenerator = (context: DocumentContext) => {
   const env = context.environment.name;
   const gitops = context.release.gitops ?? GITOPS_DEFAULTS;
   const about = [
-    `Flux: the GitRepository and one Kustomization per layer of ${env}, chained by dependsOn in layer order.`,
+    `Flux: the GitRepository and one Kustomization per layer of ${env}; dependsOn names the layers each one waits for.`,
     `Install once, on a cluster running Flux: \`kubectl apply -k dist/${env}/${FLUX_FOLDER}\`, or point the bootstrap`,
     `Kustomization at ${repoPath(gitops, env, FLUX_FOLDER)}. Not part of dist/${env}/kustomization.yaml.`,
   ];
-  return folderFiles(FLUX_FOLDER, about, (chart) => fluxObjects(chart, env, gitops, rankLayers(LAYERS)));
+  return folderFiles(FLUX_FOLDER, about, (chart) => fluxObjects(chart, env, gitops, rankLayers(LAYERS), (folder) => context.manifests.filter((m) => m.folder === folder).map((m) => m.object)));
 };
 
 export const argoDocuments: DocumentGenerator = (context: DocumentContext) => {

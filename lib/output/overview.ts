@@ -1,4 +1,5 @@
 import { LAYERS } from '../charts/layers';
+import { rankLayers } from '../charts/ordering';
 import { namespaceOf, storesOf, workloadName } from '../platform/conventions';
 import { ServiceSpec } from '../platform/types';
 import { imageOf } from '../platform/inputs';
@@ -109,7 +110,7 @@ function servicesTable(context: DocumentContext): string[] {
     const { requests, limits } = resources(app);
     const depends = [...waitsFor(pod).map((w) => `waits for ${w}`), ...storesOf(service)].join(', ') || '–';
     const routes = routesTo(manifests, name, ns);
-    const image = app?.image ?? imageOf(release, service.name);
+    const image = app?.image ?? imageOf(release, service);
     lines.push(`| ${service.name} | ${ns} | ${code(image)} | ${replicas} | ${requests} | ${limits} | ${cell(depends)} | ${routes.length > 0 ? routes.map((r) => code(cell(r))).join('<br>') : '–'} |`);
   }
   return lines;
@@ -156,35 +157,83 @@ function migrationsList(context: DocumentContext): string[] {
 
 const id = (text: string) => text.replace(/[^A-Za-z0-9_]/g, '_');
 
-/** Rollout order: layers in apply order, then inside the apps the migration order and the start-up waits. */
+/**
+ * Diagram limits, checked by the Mermaid render test (__tests__/diagrams.test.ts): at a merge request's width
+ * (about 900 px) a flowchart stays followable up to about 30 nodes and 40 edges; past that Mermaid's layered
+ * layout crosses edges and scales the picture below legible text. Each diagram here is built to stay under
+ * them, and the test renders every one and measures it.
+ */
+export const DIAGRAM_LIMITS = { nodes: 30, edges: 40, widthPx: 900 } as const;
+
+/** A Mermaid label: quotes replaced, names wrapped onto lines of about `width` characters. */
+function label(parts: readonly string[], width = 30, separator = ', '): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of parts) {
+    const next = line ? `${line}${separator}${part}` : part;
+    if (line && next.length > width) {
+      lines.push(line + separator.trimEnd());
+      line = part;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.join('<br>').replace(/"/g, "'");
+}
+
+/** Closer ranks and nodes than Mermaid's defaults (50 px each), so the diagrams fit a merge request's width. */
+const SPACING = '%%{init: {"flowchart": {"rankSpacing": 35, "nodeSpacing": 25}}}%%';
+const mermaid = (direction: 'LR' | 'TD', body: readonly string[]) => ['```mermaid', SPACING, `flowchart ${direction}`, ...body, '```'];
+
+/**
+ * The layers as Flux orders them: each layer after the layers it really waits for (`after` in LAYERS),
+ * so independent layers stand side by side. apply.sh and Argo CD's waves apply them in folder order, which
+ * agrees with every arrow.
+ */
+function layerDiagram(context: DocumentContext): string[] {
+  const present = new Set(LAYERS.filter((l) => context.manifests.some((m) => m.folder === l.folder)).map((l) => l.folder));
+  const body: string[] = [];
+  for (const rank of rankLayers(LAYERS)) {
+    if (!present.has(rank.folder)) continue;
+    body.push(`  ${id(`layer_${rank.folder}`)}["${rank.folder}"]`);
+    for (const dep of rank.after) if (present.has(dep)) body.push(`  ${id(`layer_${dep}`)} --> ${id(`layer_${rank.folder}`)}`);
+  }
+  return mermaid('TD', body);
+}
+
+/**
+ * The application rollout as its real dependencies: identity's migration (after the data layer and the
+ * config), identity, then each other migration (they wait for identity) and its service. Everything in
+ * `06-5-services` is applied only once every migration of `06-4-migrations` has completed: the backends
+ * without a migration of their own (they also wait for identity at start) and the frontends (which wait
+ * for nothing else) hang off that gate.
+ */
 function rolloutDiagram(context: DocumentContext): string[] {
-  const lines = ['```mermaid', 'flowchart TD'];
-  const present = LAYERS.filter((l) => context.manifests.some((m) => m.folder === l.folder));
-  present.forEach((layer, i) => {
-    lines.push(`  ${id(`layer_${layer.folder}`)}["${layer.folder}"]`);
-    if (i > 0) lines.push(`  ${id(`layer_${present[i - 1].folder}`)} --> ${id(`layer_${layer.folder}`)}`);
-  });
-  const last = present.length > 0 ? id(`layer_${present[present.length - 1].folder}`) : undefined;
-  const ordered = context.platform.services.filter((s) => s.migration).sort((a, b) => a.migration!.order - b.migration!.order);
+  const { platform, manifests } = context;
+  const ordered = platform.services.filter((s) => s.migration).sort((a, b) => a.migration!.order - b.migration!.order);
   const first = ordered[0];
-  for (const s of ordered) {
-    const node = id(`migrate_${s.name}`);
-    lines.push(`  ${node}[/"migrate ${s.migration!.name ?? s.name} (${s.migration!.order})"/]`);
-    // As the production script runs them: the first migration alone, then all the others in parallel.
-    if (s === first) {
-      if (last) lines.push(`  ${last} -.-> ${node}`);
-    } else lines.push(`  ${id(`migrate_${first.name}`)} --> ${node}`);
-    lines.push(`  ${node} --> ${id(`svc_${s.name}`)}`);
+  if (!first) return ['No service declares a migration: every service is applied in `06-5-services`.'];
+  const migrationNode = (s: ServiceSpec) => id(`migrate_${s.name}`);
+  const serviceNode = (s: ServiceSpec) => id(`svc_${s.name}`);
+  const has = (s: ServiceSpec) => !!find(manifests, 'Deployment', namespaceOf(s), workloadName(s));
+  const body = [
+    `  ${migrationNode(first)}("migrate ${first.migration!.name ?? first.name}<br>after 03-data,<br>06-1-config")`,
+    `  ${serviceNode(first)}["${workloadName(first)}"]`,
+    `  ${migrationNode(first)} --> ${serviceNode(first)}`,
+  ];
+  for (const s of ordered.slice(1)) {
+    body.push(`  ${migrationNode(s)}("migrate ${s.migration!.name ?? s.name}")`, `  ${serviceNode(s)}["${workloadName(s)}"]`);
+    body.push(`  ${serviceNode(first)} --> ${migrationNode(s)} --> ${serviceNode(s)}`);
   }
-  for (const s of context.platform.services) {
-    const deployment = find(context.manifests, 'Deployment', namespaceOf(s), workloadName(s));
-    lines.push(`  ${id(`svc_${s.name}`)}["${workloadName(s)}"]`);
-    for (const w of waitsFor(deployment?.spec?.template?.spec)) {
-      if (context.platform.services.some((o) => o.name === w)) lines.push(`  ${id(`svc_${w}`)} --> ${id(`svc_${s.name}`)}`);
-    }
+  const rest = platform.services.filter((s) => !s.migration && has(s));
+  const backends = rest.filter((s) => s.tier === 'backend').map(workloadName);
+  const frontends = rest.filter((s) => s.tier === 'frontend').map(workloadName);
+  if (rest.length > 0) {
+    // One node for what 06-5 applies once every migration is done, fed by every migration.
+    const lines = [...(backends.length > 0 ? [`${label(backends, 22)}`, `(and ${workloadName(first)})`] : []), ...(frontends.length > 0 ? [label(frontends, 22)] : [])];
+    body.push(`  rest["after every migration:<br>${lines.join('<br>')}"]`);
+    for (const s of ordered.slice(1)) body.push(`  ${migrationNode(s)} --> rest`);
   }
-  lines.push('```');
-  return lines;
+  return mermaid('LR', body);
 }
 
 interface Peer {
@@ -194,10 +243,17 @@ interface Peer {
 
 /** The workloads a selector picks in a namespace, or the selector itself when it picks none of ours. */
 function peerOf(manifests: readonly ManifestFile[], namespace: string | undefined, podSelector: any, namespaceSelector: any): Peer {
+  // A selector of one named namespace and its pods resolves to the workloads it picks there, like a same-namespace peer.
+  const named = namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+  if (named && Object.keys(namespaceSelector.matchLabels).length === 1 && !namespaceSelector.matchExpressions && podSelector && Object.keys(podSelector).length > 0) {
+    const picked = (indexOf(manifests).workloads.get(named) ?? []).some((w) => selects(podSelector, w.labels));
+    if (picked) return peerOf(manifests, named, podSelector, undefined);
+  }
   if (namespaceSelector && !namespace) {
     const ns = namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
     const what = podSelector && Object.keys(podSelector).length > 0 ? ` ${selectorText(podSelector)}` : '';
-    const label = ns ? `namespace ${ns}${what}` : Object.keys(namespaceSelector).length === 0 ? `any namespace${what}` : `namespaces ${selectorText(namespaceSelector)}${what}`;
+    const what2 = what ? `:${what}` : '';
+    const label = ns ? `${ns}${what2 || ': all pods'}` : Object.keys(namespaceSelector).length === 0 ? `any namespace${what2}` : `namespaces ${selectorText(namespaceSelector)}${what2}`;
     return { id: id(`peer_${label}`), label };
   }
   if (!podSelector || Object.keys(podSelector).length === 0) return { id: id(`ns_${namespace}`), label: `all pods in ${namespace}` };
@@ -227,51 +283,165 @@ function portsText(ports: any[] | undefined): string {
   return ports.map((p) => `${p.port ?? 'all'}${p.protocol && p.protocol !== 'TCP' ? `/${p.protocol}` : ''}`).join(', ');
 }
 
-/** Allowed network paths, from the NetworkPolicies of the environment: ingress rules solid, egress rules dashed. */
-function networkDiagram(context: DocumentContext): string[] {
-  const policies = context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as any[];
-  if (policies.length === 0) {
-    return ['No NetworkPolicy in this environment: every pod may reach every pod and every address.'];
+interface Flow {
+  readonly peer: Peer;
+  readonly ports: Set<string>;
+}
+
+/** The peers of one rule side (`from` or `to`): workloads, namespaces, address blocks, or anywhere. */
+function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: any[] | undefined): Peer[] {
+  if (list === undefined || list.length === 0) return [{ id: 'anywhere', label: 'anywhere' }];
+  return list.map((p) =>
+    p.ipBlock
+      ? { id: id(`cidr_${p.ipBlock.cidr}`), label: `${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(', ')}` : ''}` }
+      : peerOf(manifests, p.namespaceSelector ? undefined : namespace, p.podSelector, p.namespaceSelector),
+  );
+}
+
+function policiesOf(context: DocumentContext): any[] {
+  return context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as any[];
+}
+
+const typesOf = (policy: any): string[] => policy.spec?.policyTypes ?? ['Ingress', ...(policy.spec?.egress ? ['Egress'] : [])];
+
+/** Who may reach a workload's pods and whom they may reach, from every policy that selects them. */
+function flowsOf(context: DocumentContext, namespace: string, labels: Record<string, string>): { inbound: Flow[]; outbound: Flow[] } {
+  const inbound = new Map<string, Flow>();
+  const outbound = new Map<string, Flow>();
+  const add = (into: Map<string, Flow>, peer: Peer, ports: string) => {
+    const flow = into.get(peer.id) ?? { peer, ports: new Set<string>() };
+    for (const p of ports.split(', ')) flow.ports.add(p);
+    into.set(peer.id, flow);
+  };
+  for (const policy of policiesOf(context)) {
+    if (policy.metadata.namespace !== namespace || !selects(policy.spec?.podSelector ?? {}, labels)) continue;
+    const types = typesOf(policy);
+    if (types.includes('Ingress')) for (const rule of policy.spec?.ingress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.from)) add(inbound, peer, portsText(rule.ports));
+    if (types.includes('Egress')) for (const rule of policy.spec?.egress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.to)) add(outbound, peer, portsText(rule.ports));
   }
-  const nodes = new Map<string, string>();
-  const edges = new Set<string>();
-  const add = (peer: Peer) => nodes.set(peer.id, peer.label);
-  for (const policy of policies) {
+  const sorted = (m: Map<string, Flow>) => [...m.values()].sort((a, b) => (a.peer.label < b.peer.label ? -1 : 1));
+  return { inbound: sorted(inbound), outbound: sorted(outbound) };
+}
+
+/** Line length of node labels: Mermaid wraps HTML labels at 200 px (flowchart.wrappingWidth), about 26 characters. */
+const LINE = 24;
+
+/**
+ * A peer's label on short lines: `nx-backend:`, then its workloads (migration Jobs of one release as
+ * `migrate <service>`) or its selector, breaking long selector terms after `=`.
+ */
+function peerLabel(peer: Peer): string {
+  const colon = peer.label.indexOf(': ');
+  if (colon < 0) return label(peer.label.split(', '), LINE);
+  const head = peer.label.slice(0, colon + 1);
+  const parts = peer.label
+    .slice(colon + 2)
+    .split(', ')
+    .map((p) => p.replace(/^nx-(.+)-migrate-[a-z0-9]+$/, 'migrate $1'))
+    .flatMap((p) => (p.length > LINE && p.includes('=') ? [p.slice(0, p.indexOf('=') + 1), p.slice(p.indexOf('=') + 1)] : [p]));
+  const joined = label(parts, LINE).replace(/=,<br>/g, '=<br>').replace(/=, /g, '=');
+  return `${head}<br>${joined}`;
+}
+
+const portsLabel = (ports: Set<string>) => (ports.has('all ports') ? 'all ports' : [...ports].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).join(', '));
+
+/**
+ * One small diagram per service: on the left who may reach its pods, on which ports (ingress rules of the
+ * policies selecting them), on the right whom they may reach (egress rules). A path needs both ends to allow
+ * it where both are isolated: the peer's own diagram shows the other end.
+ */
+function serviceDiagram(context: DocumentContext, service: ServiceSpec): string[] {
+  const ns = namespaceOf(service);
+  const deployment = find(context.manifests, 'Deployment', ns, workloadName(service));
+  if (!deployment) return [];
+  const { inbound, outbound } = flowsOf(context, ns, podLabelsOf(deployment));
+  const self = 'self';
+  const body = [`  ${self}(["${workloadName(service)}"])`];
+  inbound.forEach((f, i) => body.push(`  in${i}["${peerLabel(f.peer)}"] -->|"${portsLabel(f.ports)}"| ${self}`));
+  outbound.forEach((f, i) => body.push(`  ${self} -->|"${portsLabel(f.ports)}"| out${i}["${peerLabel(f.peer)}"]`));
+  if (inbound.length === 0) body.push(`  none_in["nothing may connect"] ~~~ ${self}`);
+  return [`#### ${workloadName(service)} (${ns})`, '', ...mermaid('LR', body), ''];
+}
+
+/** The namespace a peer stands for, for the summary: its own, a named one, any, or an address block. */
+function peerNamespace(policyNamespace: string, peer: any): string {
+  if (peer.ipBlock) return `cidr ${peer.ipBlock.cidr}`;
+  if (!peer.namespaceSelector) return policyNamespace;
+  const named = peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
+  return named ?? (Object.keys(peer.namespaceSelector).length === 0 ? 'any namespace' : `namespaces ${selectorText(peer.namespaceSelector)}`);
+}
+
+/**
+ * The namespace-level summary: an arrow from A to B where a pod of A may open a connection to a pod of B —
+ * A's egress rules allow it (or no policy of ours isolates A) and B's ingress rules allow it (or none
+ * isolates B). Ports are left out, and so are flows inside a namespace: both are in the per-service diagrams.
+ */
+function namespaceDiagram(context: DocumentContext): string[] {
+  const egress = new Set<string>();
+  const ingress = new Set<string>();
+  /** Ports of the egress rules by namespace pair: a pair allowed only DNS is summed up in the caption. */
+  const egressPorts = new Map<string, Set<string>>();
+  const isolated = { egress: new Set<string>(), ingress: new Set<string>() };
+  for (const policy of policiesOf(context)) {
     const ns = policy.metadata.namespace;
-    const target = peerOf(context.manifests, ns, policy.spec?.podSelector, undefined);
-    add(target);
-    const types: string[] = policy.spec?.policyTypes ?? ['Ingress', ...(policy.spec?.egress ? ['Egress'] : [])];
-    const peersOf = (list: any[] | undefined): Peer[] =>
-      list === undefined || list.length === 0
-        ? [{ id: 'anywhere', label: 'anywhere' }]
-        : list.map((p) =>
-            p.ipBlock ? { id: id(`cidr_${p.ipBlock.cidr}`), label: `${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(', ')}` : ''}` } : peerOf(context.manifests, p.namespaceSelector ? undefined : ns, p.podSelector, p.namespaceSelector),
-          );
+    const types = typesOf(policy);
+    const names = (peers: any[] | undefined) => (peers === undefined || peers.length === 0 ? ['anywhere'] : peers.map((p) => peerNamespace(ns, p)));
     if (types.includes('Ingress')) {
-      for (const rule of policy.spec?.ingress ?? []) {
-        for (const peer of peersOf(rule.from)) {
-          add(peer);
-          edges.add(`  ${peer.id} -->|"${portsText(rule.ports)}"| ${target.id}`);
-        }
-      }
+      isolated.ingress.add(ns);
+      for (const rule of policy.spec?.ingress ?? []) for (const other of names(rule.from)) ingress.add(`${other}\0${ns}`);
     }
     if (types.includes('Egress')) {
+      isolated.egress.add(ns);
       for (const rule of policy.spec?.egress ?? []) {
-        for (const peer of peersOf(rule.to)) {
-          add(peer);
-          edges.add(`  ${target.id} -.->|"${portsText(rule.ports)}"| ${peer.id}`);
+        for (const other of names(rule.to)) {
+          egress.add(`${ns}\0${other}`);
+          const ports = egressPorts.get(`${ns}\0${other}`) ?? new Set<string>();
+          for (const port of portsText(rule.ports).split(', ')) ports.add(port);
+          egressPorts.set(`${ns}\0${other}`, ports);
         }
       }
     }
   }
+  const allowsOut = (from: string, to: string) => !isolated.egress.has(from) || egress.has(`${from}\0${to}`) || egress.has(`${from}\0anywhere`);
+  const allowsIn = (from: string, to: string) => !isolated.ingress.has(to) || ingress.has(`${from}\0${to}`) || ingress.has(`anywhere\0${to}`) || ingress.has(`any namespace\0${to}`);
+  const pairs = new Set<string>([...egress, ...ingress]);
+  const edges = new Set<string>();
+  const nodes = new Set<string>();
+  const dnsOnly = new Set<string>();
+  for (const pair of pairs) {
+    const [from, to] = pair.split('\0');
+    if (from === to) continue;
+    if (!allowsOut(from, to) || !allowsIn(from, to)) continue;
+    if (to === DNS_NAMESPACE && [...(egressPorts.get(pair) ?? ['all ports'])].every((p) => p === '53' || p === '53/UDP')) {
+      dnsOnly.add(from);
+      continue;
+    }
+    nodes.add(from);
+    nodes.add(to);
+    edges.add(`  ${id(`ns_${from}`)} --> ${id(`ns_${to}`)}`);
+  }
+  const caption = dnsOnly.size > 0 ? [`Not drawn: ${[...dnsOnly].sort().join(', ')} may reach the cluster DNS in ${DNS_NAMESPACE} (port 53).`, ''] : [];
+  return [...caption, ...mermaid('TD', [...[...nodes].sort().map((n) => `  ${id(`ns_${n}`)}["${n.replace(/"/g, "'")}"]`), ...[...edges].sort()])];
+}
+
+/** The cluster DNS's namespace: every namespace's DNS egress goes there. */
+const DNS_NAMESPACE = 'kube-system';
+
+/** Allowed network paths, from the NetworkPolicies of the environment: a summary, then one diagram per service. */
+function networkDiagrams(context: DocumentContext): string[] {
+  if (policiesOf(context).length === 0) return ['No NetworkPolicy in this environment: every pod may reach every pod and every address.'];
   return [
-    'Solid: allowed by an ingress rule of the destination; dashed: allowed by an egress rule of the source. A connection needs both where both directions are isolated.',
+    '### Between namespaces',
     '',
-    '```mermaid',
-    'flowchart LR',
-    ...[...nodes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `  ${k}["${v.replace(/"/g, "'")}"]`),
-    ...[...edges].sort(),
-    '```',
+    'An arrow from A to B: some pod of A may open a connection to some pod of B (A\'s egress rules and B\'s ingress rules both allow it; a namespace no policy of ours isolates allows everything). Ports and flows inside a namespace are in the per-service diagrams below.',
+    '',
+    ...namespaceDiagram(context),
+    '',
+    '### Per service',
+    '',
+    'Left: who may connect to the service\'s pods, on which ports (its ingress rules); right: whom its pods may connect to (its egress rules). The other end must allow the path too: see that peer\'s diagram.',
+    '',
+    ...context.platform.services.flatMap((s) => serviceDiagram(context, s)),
   ];
 }
 
@@ -282,7 +452,7 @@ export const overviewDocument: DocumentGenerator = (context: DocumentContext): G
     '',
     '<!-- Generated by `npm run synth` from the objects of this folder: do not edit by hand. -->',
     '',
-    `Node pool ${code(environment.nodePool)}; autoscaling ${environment.autoscaling ? 'on (HPA for HA services)' : 'off (replicas scaled by hand)'}; ${context.manifests.length} objects. Apply with ${code(`kubectl apply -k dist/${environment.name}`)}.`,
+    `Node pool ${code(environment.nodePool)}; autoscaling ${environment.autoscaling ? 'on (HPA for HA services)' : 'off (replicas scaled by hand)'}; ${context.manifests.length} objects. Apply with ${code(`bash dist/${environment.name}/apply.sh`)}: it applies the layers in order and waits between them (a plain ${code(`kubectl apply -k dist/${environment.name}`)} applies everything at once, so identity may start before its migration has finished); or let Argo CD or Flux sync it (${code('argocd/')}, ${code('flux/')}).`,
     '',
     '## Services',
     '',
@@ -299,11 +469,17 @@ export const overviewDocument: DocumentGenerator = (context: DocumentContext): G
     '',
     '## Rollout order',
     '',
+    'Layers, each after the layers it waits for (Flux `dependsOn`; apply.sh and Argo CD apply them in folder order, which agrees with every arrow):',
+    '',
+    ...layerDiagram(context),
+    '',
+    'Applications (rounded: migration Jobs): identity migrates, then rolls out; the other migrations wait for identity; each service waits for its migration; the rest of `06-5-services` is applied once every migration has completed.',
+    '',
     ...rolloutDiagram(context),
     '',
     '## Allowed network paths',
     '',
-    ...networkDiagram(context),
+    ...networkDiagrams(context),
     '',
   ];
   return [{ path: 'README.md', content: lines.join('\n') }];

@@ -57,6 +57,16 @@ export function workloadName(service: ServiceSpec | string): string {
   return `nx-${typeof service === 'string' ? service : service.name}`;
 }
 
+/** The monorepo package whose image a service runs (`payment` for payment-api and payment-worker). */
+export function packageOf(service: ServiceSpec): string {
+  return service.package ?? service.name;
+}
+
+/** `nx-<package>`: the image repository of a service, shared by the services of one package. */
+export function imageRepository(service: ServiceSpec): string {
+  return `nx-${packageOf(service)}`;
+}
+
 export function namespaceOf(service: ServiceSpec): string {
   return TIER_NAMESPACE[service.tier];
 }

@@ -17,11 +17,16 @@ export interface GitOpsSpec {
 }
 
 /**
- * The operations page names GitLab and `main` but no repository: the URL default follows the company's
- * domain and is meant to be set in the release file.
+ * The platform repository (this one), the single setting its three readers take it from: the services' CI
+ * fragment triggers this GitLab project (lib/ci/gitlab-ci.ts), and Flux and Argo CD clone it
+ * (`GITOPS_DEFAULTS.repoURL`; a release file's `gitops.repoURL` may change the host or scheme, not the
+ * project). The operations page names GitLab and `main` but no repository: the name follows the company's
+ * domain.
  */
+export const PLATFORM_REPOSITORY = { host: 'gitlab.bana.com.vn', project: 'bana/bana-platform' } as const;
+
 export const GITOPS_DEFAULTS: GitOpsSpec = {
-  repoURL: 'https://gitlab.bana.com.vn/bana/bana-platform.git',
+  repoURL: `https://${PLATFORM_REPOSITORY.host}/${PLATFORM_REPOSITORY.project}.git`,
   revision: 'main',
   path: 'dist',
   secretName: 'nx-platform-git',
@@ -40,10 +45,12 @@ export const GITOPS = {
   interval: '10m',
   retryInterval: '2m',
   /**
-   * Health wait per layer: a migration Job may take its whole `activeDeadlineSeconds` (5 min) plus image
-   * pulls, a rollout its startup allowance.
+   * Least health wait per layer; a layer with a longer Job or rollout deadline gets that deadline plus
+   * `timeoutMargin` (lib/output/gitops.ts, layerTimeout).
    */
   timeout: '10m',
+  /** Scheduling and image pulls on top of the longest deadline of a layer. */
+  timeoutMargin: '5m',
 } as const;
 
 const KEYS = Object.keys(GITOPS_DEFAULTS) as (keyof GitOpsSpec)[];
@@ -91,6 +98,14 @@ function assertRepoUrl(input: string, value: string): void {
   }
   if (!['https:', 'ssh:'].includes(url.protocol) || url.hostname === '' || url.password !== '' || url.search !== '' || url.hash !== '' || /\s/.test(value)) {
     throw new InputError(input, value, allowed);
+  }
+  const project = url.pathname.replace(/^\/+/, '').replace(/\.git$/, '');
+  if (project !== PLATFORM_REPOSITORY.project) {
+    throw new InputError(
+      input,
+      value,
+      `allowed: a URL of the project ${PLATFORM_REPOSITORY.project}, the one the services' CI fragment triggers (change PLATFORM_REPOSITORY in lib/platform/gitops.ts to move it)`,
+    );
   }
 }
 

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
-import { DEFAULT_REGISTRY } from './conventions';
+import { DEFAULT_REGISTRY, imageRepository, packageOf } from './conventions';
 import { InputError } from './errors';
 import { formatGitOps, GitOpsSpec, parseGitOps } from './gitops';
 import { ClusterNetwork, formatClusterNetwork, parseClusterNetwork } from './network-inputs';
 import { assertImageTag, assertRegistry } from './rules';
-import { EnvironmentSpec, PlatformSpec, Release } from './types';
+import { EnvironmentSpec, PlatformSpec, Release, ServiceSpec } from './types';
 
 /** What the command line and the environment variables ask for. Each field is validated before use. */
 export interface Overrides {
@@ -52,12 +52,28 @@ export function resolveRelease(platform: PlatformSpec, env: EnvironmentSpec, dir
     // A tag for all services replaces the file's per-service pins too: "deploy this commit everywhere".
     for (const key of Object.keys(tags)) delete tags[key];
   }
+  const pinned = new Map<string, { readonly input: string; readonly value: string }>();
   for (const t of overrides.tags) {
     if (!services.includes(t.service)) {
       throw new InputError(t.input, t.service, `allowed: a service of the catalogue (${services.join(', ')})`);
     }
     assertImageTag(t.input, t.value, env.forbiddenTags);
+    // A tag belongs to an image, and an image to a package: `--tag payment-api=T` pins nx-payment, so it
+    // replaces the file's pins of every service of that package.
+    const pkg = packageOf(serviceNamed(platform, t.service));
+    const earlier = pinned.get(pkg);
+    if (earlier && earlier.value !== t.value) {
+      throw new InputError(t.input, t.value, `allowed: the tag ${earlier.value} that ${earlier.input} already gives the image nx-${pkg} (its services share one image)`);
+    }
+    pinned.set(pkg, t);
+    for (const s of platform.services) if (packageOf(s) === pkg) delete tags[s.name];
     tags[t.service] = t.value;
+  }
+  assertOnePinPerImage(platform, tags, `release file ${file}: 'tags'`);
+  // One image, one tag: a pin of one service of a package is the pin of all of them.
+  for (const s of platform.services) {
+    const sibling = platform.services.find((o) => packageOf(o) === packageOf(s) && tags[o.name] !== undefined);
+    if (sibling && tags[s.name] === undefined) tags[s.name] = tags[sibling.name];
   }
   const registry = overrides.registry?.value ?? fromFile.registry ?? DEFAULT_REGISTRY;
   assertRegistry(overrides.registry?.input ?? `${file}: 'registry'`, registry);
@@ -147,12 +163,33 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The image tag of one service in a release. */
-export function tagOf(release: Release, service: string): string {
-  return release.tags[service] ?? release.tag;
+function serviceNamed(platform: PlatformSpec, name: string): ServiceSpec {
+  const service = platform.services.find((s) => s.name === name);
+  if (!service) throw new Error(`no service '${name}' in the catalogue`);
+  return service;
 }
 
-/** `<registry>/nx-<service>:<tag>` (operations page, "Build Image"). */
-export function imageOf(release: Release, service: string): string {
-  return `${release.registry}/nx-${service}:${tagOf(release, service)}`;
+/** Pins of services that share a package must agree: they name one image. */
+function assertOnePinPerImage(platform: PlatformSpec, tags: Readonly<Record<string, string>>, input: string): void {
+  const byPackage = new Map<string, string>();
+  for (const s of platform.services) {
+    const tag = tags[s.name];
+    if (tag === undefined) continue;
+    const pkg = packageOf(s);
+    const other = byPackage.get(pkg);
+    if (other !== undefined && tags[other] !== tag) {
+      throw new InputError(`${input}.${s.name}`, tag, `allowed: the tag of ${other} (${tags[other]}): both run the image nx-${pkg}`);
+    }
+    byPackage.set(pkg, s.name);
+  }
+}
+
+/** The image tag of one service in a release (resolveRelease gives every service of a pinned package the pin). */
+export function tagOf(release: Release, service: ServiceSpec): string {
+  return release.tags[service.name] ?? release.tag;
+}
+
+/** `<registry>/nx-<package>:<tag>` (operations page, "Build Image"; images are built per package). */
+export function imageOf(release: Release, service: ServiceSpec): string {
+  return `${release.registry}/${imageRepository(service)}:${tagOf(release, service)}`;
 }

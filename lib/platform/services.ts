@@ -15,14 +15,17 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'payment-api',
     tier: 'backend',
+    // The monorepo builds one image, nx-payment, from packages/payment/; payment-worker and the payment
+    // migration run it too (../shared/seed/FACTS.md, "Registry and images").
+    package: 'payment',
     ha: true,
     healthPath: '/v1/api/payment/health',
     uses: ['postgres', 'redis', 'kafka'],
-    // The page names this migration "payment"; it runs payment-api's image, which owns the payment schema.
+    // The page names this migration "payment"; it runs the payment package's image, which owns the schema.
     migration: { order: 7, name: 'payment' },
   },
   // A background worker: its port 3000 serves health checks only, so it gets no public route.
-  { name: 'payment-worker', tier: 'backend', ha: false, public: false, uses: ['postgres', 'redis', 'kafka'] },
+  { name: 'payment-worker', tier: 'backend', package: 'payment', ha: false, public: false, uses: ['postgres', 'redis', 'kafka'] },
   { name: 'signal', tier: 'backend', ha: true, uses: ['redis', 'kafka'] },
   { name: 'client', tier: 'frontend', ha: false },
   { name: 'bo', tier: 'frontend', ha: false },

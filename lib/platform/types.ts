@@ -46,6 +46,14 @@ export interface ServiceSpec {
   readonly name: string;
   readonly tier: Tier;
   /**
+   * The package of the services monorepo whose image this Deployment runs: images belong to packages
+   * (`<registry>/nx-<package>`, built from `packages/<package>/` or `apps/<package>/`), Deployments to the
+   * catalogue. Services sharing a package run one image and share its tag; the image tells them apart by
+   * `SERVICE_NAME`, which every service's ConfigMap sets to the service's own name.
+   * @default - the service's name
+   */
+  readonly package?: string;
+  /**
    * Highly available: at least two replicas, zero-downtime rollouts (maxUnavailable 0), and, where the
    * environment autoscales, an HPA and a PodDisruptionBudget.
    */

@@ -37,6 +37,11 @@ function validateService(service: ServiceSpec, platform: PlatformSpec): void {
   if (service.healthPath !== undefined && !/^\/[A-Za-z0-9/_.~-]*$/.test(service.healthPath)) {
     throw new InputError(`${where}: 'healthPath'`, service.healthPath, "allowed: an absolute URL path starting with '/'");
   }
+  if (service.package !== undefined) {
+    assertDnsLabel(`${where}: 'package'`, service.package, 63 - 'nx-'.length);
+    const other = platform.services.find((o) => o !== service && (o.package ?? o.name) === service.package && o.tier !== service.tier);
+    if (other) throw new InputError(`${where}: 'package'`, service.package, `allowed: a package whose services share one tier (${other.name} is ${other.tier})`);
+  }
   const uses = service.uses ?? [];
   if (new Set(uses).size !== uses.length) {
     throw new InputError(`${where}: 'uses'`, uses, 'allowed: each store at most once');

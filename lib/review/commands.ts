@@ -13,7 +13,7 @@ import { synthesizePlatform } from '../synth';
 import { formatFinding, gate, policyFindings } from '../validation/policy';
 import { POLICY_ALLOW_LIST } from '../validation/policy-allowlist';
 import { formatProblem, ManifestError, objectProblems } from '../validation/validate';
-import { diffTrees, isEmpty, renderMarkdown, renderText } from './object-diff';
+import { diffTrees, isEmpty, renderMarkdown, renderText, unsafeChanges } from './object-diff';
 
 /** Flags of a review command, taken out before the synthesizer's own flags are parsed. */
 function takeFlags(argv: readonly string[], booleans: readonly string[]): { flags: Set<string>; dist: string; rest: string[] } {
@@ -51,17 +51,23 @@ function run(io: CliIo, body: () => number): number {
   }
 }
 
-export const DIFF_USAGE = `Usage: npm run diff -- [--check] [--markdown] [--dist <dir>] [synth options: --env, --tag, --registry, --release-dir]
+export const DIFF_USAGE = `Usage: npm run diff -- [--check] [--stale] [--markdown] [--dist <dir>] [synth options: --env, --tag, --registry, --release-dir]
 
 Synthesizes into a temporary folder (writing nothing else) and compares it with <dir> (default dist/) object by
-object: added, removed and changed objects, with the changed fields as paths and old → new values.
-  --check      exit 1 when anything differs (CI: dist/ is stale)
+object: added, removed and changed objects, with the changed fields as paths and old → new values, and for
+each changed object whether it applies in place, restarts pods or needs a replace (an immutable field).
+  --check      exit 1 when a change cannot apply in place and the output does not handle it
+               (merge requests: --dist <the target branch's dist/>)
+  --stale      exit 1 when anything differs (CI on main: dist/ is stale)
   --markdown   Markdown for a merge-request comment`;
 
-/** `npm run diff`. Exit status: 0 no difference (or not --check), 1 differences with --check, 2 bad input. */
+/**
+ * `npm run diff`. Exit status: 0 (no difference, or nothing that --check/--stale refuses), 1 a change that
+ * cannot apply in place with --check or any difference with --stale, 2 bad input.
+ */
 export function runDiff(platform: PlatformSpec, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): number {
   return run(io, () => {
-    const { flags, dist, rest } = takeFlags(argv, ['--check', '--markdown']);
+    const { flags, dist, rest } = takeFlags(argv, ['--check', '--stale', '--markdown']);
     const options = parseArgs(rest, env);
     if (options.help) {
       io.stdout(DIFF_USAGE);
@@ -78,7 +84,13 @@ export function runDiff(platform: PlatformSpec, argv: readonly string[], env: Re
       const committed = new Map([...readTree(dist)].filter(([file]) => names.has(file.split('/')[0])));
       const diff = diffTrees(committed, fresh);
       io.stdout((flags.has('--markdown') ? renderMarkdown(diff) : renderText(diff)).trimEnd());
-      return flags.has('--check') && !isEmpty(diff) ? 1 : 0;
+      if (flags.has('--stale') && !isEmpty(diff)) return 1;
+      const unsafe = unsafeChanges(diff);
+      if (flags.has('--check') && unsafe.length > 0) {
+        for (const o of unsafe) io.stderr(`error: ${o.environment}: ${o.object} cannot be applied in place (${o.verdict!.reasons[0]}); ${o.verdict!.action}`);
+        return 1;
+      }
+      return 0;
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { appendIndex, appendKey } from '../validation/paths';
+import { classify, SafetyVerdict } from './apply-safety';
 
 /**
  * Object-level comparison of two output trees (`dist/` as committed, and a fresh synth): objects are matched by
@@ -28,6 +29,8 @@ export interface ObjectChange {
   /** File of the object after the change (before, for a removed object). */
   readonly file: string;
   readonly fields: readonly FieldChange[];
+  /** Whether the change applies in place, restarts pods or needs a replace (lib/review/apply-safety.ts). */
+  readonly verdict?: SafetyVerdict;
 }
 
 /** A non-manifest file (kustomization lists, generated documents, the CI fragment) that differs. */
@@ -137,7 +140,10 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
     }
     const fields = fieldChanges(prev.body, next.body);
     if (prev.file !== next.file) fields.unshift({ path: '(file)', before: prev.file, after: next.file });
-    if (fields.length > 0) objects.push({ change: 'changed', environment: next.environment, object: label(next), apiVersion: next.apiVersion, file: next.file, fields });
+    if (fields.length > 0) {
+      const change: ObjectChange = { change: 'changed', environment: next.environment, object: label(next), apiVersion: next.apiVersion, file: next.file, fields };
+      objects.push({ ...change, verdict: classify(change, ((next.body as any).metadata?.annotations ?? {}) as Record<string, string>) });
+    }
   }
   for (const [key, prev] of a.objects) {
     if (!b.objects.has(key)) objects.push({ change: 'removed', environment: prev.environment, object: label(prev), apiVersion: prev.apiVersion, file: prev.file, fields: [] });
@@ -168,7 +174,23 @@ const SIGN = { added: '+', removed: '-', changed: '~' } as const;
 
 function summary(diff: TreeDiff): string {
   const count = (c: string) => diff.objects.filter((o) => o.change === c).length;
-  return `${count('changed')} changed, ${count('added')} added, ${count('removed')} removed objects; ${diff.files.length} other files differ`;
+  const safety = (s: string) => diff.objects.filter((o) => o.verdict?.safety === s).length;
+  const unsafe = unsafeChanges(diff).length;
+  return (
+    `${count('changed')} changed, ${count('added')} added, ${count('removed')} removed objects; ${diff.files.length} other files differ. ` +
+    `Apply-safety: ${safety('in-place')} in place, ${safety('restarts')} restart pods, ${safety('replace')} need a replace` +
+    (unsafe > 0 ? ` (${unsafe} not handled by the output: cannot apply in place)` : '')
+  );
+}
+
+/** Changed objects whose change the API server or a webhook refuses, and that the output does not handle. */
+export function unsafeChanges(diff: TreeDiff): ObjectChange[] {
+  return diff.objects.filter((o) => o.verdict?.safety === 'replace' && !o.verdict.handled);
+}
+
+function verdictText(v: SafetyVerdict): string {
+  if (v.safety === 'replace') return v.handled ? 'replace, handled by the output' : 'NEEDS REPLACE';
+  return v.safety === 'restarts' ? 'restarts pods' : 'in place';
 }
 
 /** Plain text, for a terminal. */
@@ -176,7 +198,11 @@ export function renderText(diff: TreeDiff): string {
   if (isEmpty(diff)) return 'No differences: dist/ is what a fresh synth writes.\n';
   const lines = [summary(diff)];
   for (const o of diff.objects) {
-    lines.push(`${SIGN[o.change]} ${o.environment}: ${o.object} (${o.apiVersion}) ${o.file}`);
+    lines.push(`${SIGN[o.change]} ${o.environment}: ${o.object} (${o.apiVersion}) ${o.file}${o.verdict ? ` [${verdictText(o.verdict)}]` : ''}`);
+    if (o.verdict && o.verdict.safety !== 'in-place') {
+      for (const r of o.verdict.reasons) lines.push(`    ! ${r}`);
+      lines.push(`    → ${o.verdict.action}`);
+    }
     for (const f of o.fields) lines.push(`    ${f.path}: ${formatValue(f.before)} → ${formatValue(f.after)}`);
   }
   for (const f of diff.files) lines.push(`${SIGN[f.change]} file ${f.file}`);
@@ -194,8 +220,11 @@ export function renderMarkdown(diff: TreeDiff): string {
     out.push(`#### ${env}`, '');
     const objects = diff.objects.filter((o) => o.environment === env);
     if (objects.length > 0) {
-      out.push('| | object | apiVersion | file |', '|---|---|---|---|');
-      for (const o of objects) out.push(`| ${o.change} | \`${cell(o.object)}\` | ${o.apiVersion} | \`${o.file}\` |`);
+      out.push('| | object | apiVersion | file | apply |', '|---|---|---|---|---|');
+      for (const o of objects) {
+        const apply = o.verdict ? (o.verdict.safety === 'in-place' ? verdictText(o.verdict) : `**${verdictText(o.verdict)}**: ${cell(o.verdict.reasons.join('; '))}. ${cell(o.verdict.action)}`) : '–';
+        out.push(`| ${o.change} | \`${cell(o.object)}\` | ${o.apiVersion} | \`${o.file}\` | ${apply} |`);
+      }
       out.push('');
       for (const o of objects.filter((x) => x.fields.length > 0)) {
         out.push(`<details><summary>${o.object}: ${o.fields.length} field${o.fields.length === 1 ? '' : 's'}</summary>`, '');
