@@ -1,0 +1,85 @@
+import * as path from 'path';
+import { PodRunner, RunningPod } from '../../lib/behaviour/pod-runner';
+import { tail } from '../../lib/behaviour/processes';
+import { env, objects } from '../helpers';
+import { describeWithPrograms, range } from './support';
+
+/*
+ * Substitutions (image → this scenario), from the image facts:
+ * - redis:8.10.2-trixie → Debian 12 `redis-server` / `redis-tools` 7.0.15 (Debian serves no 8.x). Every
+ *   directive of the generated redis.conf exists since 7.0; `redis-cli --cluster create` and REDISCLI_AUTH
+ *   behave the same. The image's /bin/sh (dash), getent and awk (mawk) are Debian's, as here.
+ * - the StatefulSet controller → this scenario: pods nx-redis-0..N-1 started in parallel order with their
+ *   claims (`data-nx-redis-<i>`, kept across a restart); the create Job's pod run once to completion.
+ * - the cluster DNS → /etc/hosts lines for each pod's `<pod>.nx-redis-headless.nx-broker.svc.cluster.local`.
+ */
+
+const NAMESPACE = 'nx-broker';
+const SECRETS = { 'nx-broker/nx-redis': { password: 'behaviour-test-password' } };
+
+async function clusterInfo(runner: PodRunner, pod: RunningPod): Promise<string> {
+  const outcome = await runner.exec(pod, 'redis', ['redis-cli', '-h', '127.0.0.1', '-p', '6379', 'cluster', 'nodes'], 5000);
+  return outcome.output;
+}
+
+describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, ConfigMap and create Job', ['/usr/bin/redis-server', '/usr/bin/redis-cli'], () => {
+  it.each(['staging', 'production'] as const)(
+    '%s: the cluster forms, every pod turns ready, it survives a pod restart with a new address and all pods restarting at once',
+    async (name) => {
+      const synth = env(name);
+      const runner = new PodRunner(objects(synth), synth.release.registry, SECRETS);
+      try {
+        const sts = runner.find('StatefulSet', NAMESPACE, 'nx-redis');
+        const replicas: number = sts.spec.replicas;
+        const start = (i: number) =>
+          runner.startPod({
+            name: `nx-redis-${i}`,
+            namespace: NAMESPACE,
+            owner: `StatefulSet ${NAMESPACE}/nx-redis`,
+            spec: sts.spec.template.spec,
+            hostnames: [`nx-redis-${i}.${sts.spec.serviceName}.${NAMESPACE}.svc.cluster.local`],
+            claims: Object.fromEntries(sts.spec.volumeClaimTemplates.map((c: any) => [c.metadata.name, path.join(runner.root, 'claims', `${c.metadata.name}-nx-redis-${i}`)])),
+            initTimeoutMs: 20_000,
+          });
+        const pods: RunningPod[] = [];
+        for (const i of range(replicas)) pods.push(await start(i));
+        for (const pod of pods) await runner.waitFor(pod, 'redis', 'startupProbe', 30_000);
+
+        const job = runner.find('Job', NAMESPACE, 'nx-redis-cluster-create');
+        const created = await runner.runJob(job, 120_000);
+        expect(created.get('create-cluster')?.output).toMatch(/cluster created/);
+        for (const pod of pods) {
+          await runner.waitFor(pod, 'redis', 'readinessProbe', 30_000);
+          await runner.waitFor(pod, 'redis', 'livenessProbe', 10_000);
+        }
+        const nodes = await clusterInfo(runner, pods[0]);
+        expect(nodes.trim().split('\n')).toHaveLength(replicas);
+
+        // A pod restarts on another node: a new address, the same claim.
+        const before = pods[1].address;
+        runner.stopPod('nx-redis-1');
+        pods[1] = await start(1);
+        expect(pods[1].address).not.toBe(before);
+        for (const pod of pods) await runner.waitFor(pod, 'redis', 'readinessProbe', 60_000);
+        const after = await clusterInfo(runner, pods[0]);
+        const line = after.split('\n').find((l) => l.includes(`,nx-redis-1.`));
+        if (!line?.includes(`${pods[1].address}:6379`)) {
+          throw new Error(`StatefulSet ${NAMESPACE}/nx-redis pod nx-redis-0 container 'redis': cluster nodes does not show nx-redis-1 at its new address ${pods[1].address}:\n${tail(after)}`);
+        }
+        expect(pods[1].initOutcomes.get('prepare')?.output).toMatch(new RegExp(`nodes.conf: .* -> `));
+
+        // Every pod restarts at once (a node pool replaced, a cluster-wide outage): every address changes.
+        for (const i of range(replicas)) runner.stopPod(`nx-redis-${i}`);
+        const restarted = await Promise.all(range(replicas).map(start));
+        for (const pod of restarted) await runner.waitFor(pod, 'redis', 'readinessProbe', 90_000);
+
+        // The create Job runs again on every sync (Argo CD hook, Flux force): it must leave the cluster alone.
+        const again = await runner.runJob(job, 60_000);
+        expect(again.get('create-cluster')?.output).toMatch(/cluster already created/);
+      } finally {
+        runner.close();
+      }
+    },
+    300_000,
+  );
+});
