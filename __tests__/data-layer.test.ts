@@ -10,6 +10,7 @@ import { InputError } from '../lib/platform/errors';
 import { PRIORITY_CLASSES } from '../lib/platform/priorities';
 import { STORE_PARTS } from '../lib/platform/stores';
 import { EnvironmentSpec } from '../lib/platform/types';
+import { SERVICES } from '../lib/platform/services';
 import { env, find, objects, tempDir, tryFind } from './helpers';
 
 const ENVS = ['staging', 'production'] as const;
@@ -89,7 +90,7 @@ describe('names the services and the runbook use', () => {
       }
     });
 
-    test(`${name}: Kafka pods are nx-kafka-<id> with ids from 0 and a plain listener on 29092`, () => {
+    test(`${name}: Kafka pods are nx-kafka-<id> with ids from 0; clients on TLS + SCRAM 9093, the runbook's plain 29092 for the broker pod only`, () => {
       const kafka = find(env(name), 'Kafka', 'nx', 'nx-broker');
       const pool = find(env(name), 'KafkaNodePool', 'kafka', 'nx-broker');
       // Strimzi names pods <cluster>-<pool>-<node id>.
@@ -97,16 +98,110 @@ describe('names the services and the runbook use', () => {
       expect(pool.metadata.annotations['strimzi.io/next-node-ids']).toBe('[0-99]');
       expect(pool.metadata.labels['strimzi.io/cluster']).toBe('nx');
       expect(pool.spec.roles).toContain('broker');
-      expect(kafka.spec.kafka.listeners).toEqual([expect.objectContaining({ port: 29092, tls: false, type: 'internal' })]);
+      expect(kafka.spec.kafka.listeners).toEqual([
+        expect.objectContaining({ name: 'clients', port: 9093, tls: true, type: 'internal', authentication: { type: 'scram-sha-512' } }),
+        expect.objectContaining({ name: 'local', port: 29092, tls: false, type: 'internal' }),
+      ]);
+      // Strimzi's own policy (if generated) admits only the brokers to the runbook's listener.
+      expect(kafka.spec.kafka.listeners[1].networkPolicyPeers).toEqual([{ podSelector: { matchLabels: { 'strimzi.io/cluster': 'nx', 'platform.bana.com.vn/part': 'kafka', 'strimzi.io/broker-role': 'true' } } }]);
+      expect(kafka.spec.kafka.authorization).toEqual({ type: 'simple', superUsers: ['ANONYMOUS'] });
       const service = find(env(name), 'Service', 'nx-kafka', 'nx-broker');
-      expect(service.spec.ports[0].port).toBe(29092);
-      expect(STORE_ENDPOINTS.kafka.KAFKA_BROKERS).toBe('nx-kafka.nx-broker.svc.cluster.local:29092');
+      expect(service.spec.ports.map((p: any) => p.port)).toEqual([9093]);
+      expect(STORE_ENDPOINTS.kafka.KAFKA_BROKERS).toBe('nx-kafka.nx-broker.svc.cluster.local:9093');
     });
 
-    test(`${name}: Typesense and Debezium run in nx-search; Debezium reads the primary and writes to nx-kafka:29092`, () => {
+    test(`${name}: no NetworkPolicy of the platform admits any pod to the runbook's listener 29092`, () => {
+      for (const p of objects(env(name), 'NetworkPolicy') as any[]) {
+        for (const rule of p.spec.ingress ?? []) {
+          const ports = (rule.ports ?? []).map((x: any) => x.port);
+          expect({ policy: `${p.metadata.namespace}/${p.metadata.name}`, opens29092: ports.includes(29092) || (ports.length === 0 && p.metadata.namespace === 'nx-broker') }).toEqual({
+            policy: `${p.metadata.namespace}/${p.metadata.name}`,
+            opens29092: false,
+          });
+        }
+      }
+    });
+
+    test(`${name}: one KafkaUser per Kafka-using service and one for Connect, SCRAM from a named Secret, ACLs from the catalogue`, () => {
+      const users = objects(env(name), 'KafkaUser') as any[];
+      const kafkaServices = SERVICES.filter((s) => (s.uses ?? []).includes('kafka'));
+      expect(users.map((u) => u.metadata.name).sort()).toEqual([...kafkaServices.map((s) => `nx-${s.name}`), 'nx-debezium'].sort());
+      for (const u of users) {
+        expect(u.metadata.namespace).toBe('nx-broker');
+        expect(u.metadata.labels['strimzi.io/cluster']).toBe('nx');
+        expect(u.spec.authentication).toEqual({ type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: u.metadata.name.replace(/^nx-/, 'nx-kafka-'), key: 'password' } } } });
+        expect(u.spec.authorization.type).toBe('simple');
+        // Never cluster-wide, never all topics.
+        for (const acl of u.spec.authorization.acls) {
+          expect(['topic', 'group']).toContain(acl.resource.type);
+          expect(acl.resource.name).not.toBe('*');
+          expect(acl.resource.name.length).toBeGreaterThan(3);
+        }
+      }
+      const sale = users.find((u) => u.metadata.name === 'nx-sale');
+      const rule = (n: string) => sale.spec.authorization.acls.find((a: any) => a.resource.name === n);
+      expect(rule('nx.sale.')).toEqual({ resource: { type: 'topic', name: 'nx.sale.', patternType: 'prefix' }, operations: ['Create', 'Describe', 'Write'] });
+      expect(rule('nx.payment.')).toEqual({ resource: { type: 'topic', name: 'nx.payment.', patternType: 'prefix' }, operations: ['Describe', 'Read'] });
+      expect(rule('nx-sale')).toEqual({ resource: { type: 'group', name: 'nx-sale', patternType: 'prefix' }, operations: ['Read'] });
+      // Nobody but Debezium writes CDC topics, and no service reads all of them (identity and payment tables included).
+      for (const u of users.filter((x) => x.metadata.name !== 'nx-debezium')) {
+        for (const acl of u.spec.authorization.acls) {
+          if (acl.resource.name.startsWith('nx-seller-core')) {
+            expect(acl.operations).not.toContain('Write');
+            expect(acl.resource.name).toMatch(/^nx-seller-core\.[a-z]+\.$/);
+          }
+        }
+      }
+      const debezium = users.find((u) => u.metadata.name === 'nx-debezium');
+      const names = debezium.spec.authorization.acls.map((a: any) => `${a.resource.type}:${a.resource.name}:${a.resource.patternType}`);
+      expect(names).toEqual([
+        'topic:nx-debezium-configs:literal',
+        'topic:nx-debezium-offsets:literal',
+        'topic:nx-debezium-status:literal',
+        'topic:nx-seller-core:prefix',
+        'topic:__debezium-heartbeat.nx-seller-core:literal',
+        'group:nx-debezium:literal',
+      ]);
+    });
+
+    test(`${name}: the User Operator runs (KafkaUsers need it), restricted, with our part label`, () => {
+      const kafka = find(env(name), 'Kafka', 'nx', 'nx-broker');
+      expect(kafka.spec.entityOperator.userOperator.resources.limits.memory).toBeDefined();
+      expect(kafka.spec.entityOperator.topicOperator).toBeUndefined();
+      expect(kafka.spec.entityOperator.template.pod.metadata.labels).toEqual({ 'platform.bana.com.vn/part': STORE_PARTS.kafkaUserOperator.selector['platform.bana.com.vn/part'] });
+      expect(kafka.spec.entityOperator.template.userOperatorContainer.securityContext).toMatchObject({ allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    });
+
+    test(`${name}: Kafka-using services get broker, mechanism, user and Secret name as config, the password and CA by key from Secrets`, () => {
+      for (const s of SERVICES) {
+        const cm = find(env(name), 'ConfigMap', `nx-${s.name}-config`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
+        const deploy = find(env(name), 'Deployment', `nx-${s.name}`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
+        const envVars = deploy.spec.template.spec.containers[0].env ?? [];
+        if (!(s.uses ?? []).includes('kafka')) {
+          expect(cm.data.KAFKA_BROKERS).toBeUndefined();
+          expect(envVars).toEqual([]);
+          continue;
+        }
+        expect(cm.data).toMatchObject({
+          KAFKA_BROKERS: 'nx-kafka.nx-broker.svc.cluster.local:9093',
+          KAFKA_SSL: 'true',
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: `nx-${s.name}`,
+          KAFKA_SASL_PASSWORD_SECRET: `nx-kafka-${s.name}`,
+        });
+        expect(envVars).toEqual([
+          { name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: `nx-kafka-${s.name}`, key: 'password' } } },
+          { name: 'KAFKA_SSL_CA', valueFrom: { secretKeyRef: { name: 'nx-kafka-cluster-ca', key: 'ca.crt' } } },
+        ]);
+      }
+    });
+
+    test(`${name}: Typesense and Debezium run in nx-search; Debezium reads the primary and writes to nx-kafka:9093 with TLS and SCRAM`, () => {
       find(env(name), 'StatefulSet', 'nx-typesense', 'nx-search');
       const connect = find(env(name), 'KafkaConnect', 'nx-debezium', 'nx-search');
-      expect(connect.spec.bootstrapServers).toBe('nx-kafka.nx-broker.svc.cluster.local:29092');
+      expect(connect.spec.bootstrapServers).toBe('nx-kafka.nx-broker.svc.cluster.local:9093');
+      expect(connect.spec.tls).toEqual({ trustedCertificates: [{ secretName: 'nx-kafka-cluster-ca', certificate: 'ca.crt' }] });
+      expect(connect.spec.authentication).toEqual({ type: 'scram-sha-512', username: 'nx-debezium', passwordSecret: { secretName: 'nx-kafka-debezium', password: 'password' } });
       expect(connect.metadata.annotations['strimzi.io/use-connector-resources']).toBe('true');
       const connector = find(env(name), 'KafkaConnector', 'nx-seller-core-cdc', 'nx-search');
       expect(connector.metadata.labels['strimzi.io/cluster']).toBe('nx-debezium');

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { DataLayer } from '../constructs/data/data-layer';
 import { namespaceOf, storesOf } from '../platform/conventions';
 import { DATA_LAYER } from '../platform/data';
+import { kafkaUserOf, serviceAcls } from '../platform/kafka';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /**
@@ -21,6 +22,7 @@ export class DataChart extends LayerChart {
       spec: DATA_LAYER[environment.name],
       registry: release.registry,
       kafkaClientNamespaces,
+      kafkaUsers: platform.services.filter((s) => storesOf(s).includes('kafka')).map((s) => ({ name: kafkaUserOf(s), secretUser: s.name, acls: serviceAcls(s) })),
     });
   }
 }

@@ -25,7 +25,7 @@ export const DATA_NAMES = {
   kafkaCluster: 'nx',
   kafkaBrokerPool: 'kafka',
   kafkaControllerPool: 'kafka-controller',
-  /** ClusterIP Service on the client listener (`nx-kafka:29092`, KAFKA_BROKERS). */
+  /** ClusterIP Service on the authenticated client listener (`nx-kafka:9093`, KAFKA_BROKERS). */
   kafkaService: 'nx-kafka',
   typesense: 'nx-typesense',
   /** Strimzi KafkaConnect running Debezium; Strimzi names its pods and Service `<name>-connect*`. */
@@ -40,8 +40,15 @@ export const DATA_PORTS = {
   redis: 6379,
   /** Redis Cluster bus: always the client port + 10000. */
   redisBus: 16379,
-  /** The runbook's `--bootstrap-server localhost:29092`. */
-  kafkaClients: 29092,
+  /** The client listener: TLS with SCRAM-SHA-512 authentication, the port every client uses. */
+  kafkaClients: 9093,
+  /**
+   * The runbook's `--bootstrap-server localhost:29092`: a plain listener that only the broker pod itself uses
+   * (no NetworkPolicy admits any pod to it). Strimzi gives 29092 no meaning of its own: every user listener
+   * binds `0.0.0.0:<port>` (cluster-operator 1.2.0 KafkaBrokerConfigurationBuilder `withListeners`), ports
+   * below 9092 and 9404/9999 are refused (ListenersValidator `FORBIDDEN_PORTS`, `LOWEST_ALLOWED_PORT_NUMBER`).
+   */
+  kafkaLocal: 29092,
   /** Strimzi's fixed internal listeners: KRaft controllers, replication (TLS), and the Kafka agent. */
   kafkaControlPlane: 9090,
   kafkaReplication: 9091,
@@ -116,7 +123,22 @@ export const DATA_SECRETS = {
   debeziumPostgres: { name: 'nx-debezium-postgres', keys: ['username', 'password'] },
   /** nx-search, kubernetes.io/dockerconfigjson: push rights on the registry for the Connect image build. */
   debeziumBuildPush: { name: 'nx-debezium-build-push', keys: ['.dockerconfigjson'] },
+  /**
+   * nx-backend and nx-search: a copy of Strimzi's cluster CA certificate (`nx-cluster-ca-cert`, key `ca.crt`, in
+   * nx-broker), so clients verify the brokers' TLS certificates. Public, but a Secret because Strimzi's
+   * KafkaConnect `tls.trustedCertificates` reads only Secrets.
+   */
+  kafkaClusterCa: { name: 'nx-kafka-cluster-ca', keys: ['ca.crt'] },
 } as const;
+
+/**
+ * The Secret holding a Kafka user's SCRAM-SHA-512 password, key `password`: the same name and value in
+ * nx-broker (the KafkaUser reads it, `authentication.password.valueFrom`) and in the client's namespace (the
+ * client reads it). Created by hand, like every credential.
+ */
+export function kafkaPasswordSecret(user: string): { readonly name: string; readonly keys: readonly ['password'] } {
+  return { name: `nx-kafka-${user}`, keys: ['password'] };
+}
 
 /** The CDC replication role, publication and slot in PostgreSQL (fixed: renaming them loses the stream position). */
 export const CDC = {

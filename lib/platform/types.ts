@@ -15,6 +15,14 @@ export type Tier = 'backend' | 'frontend';
 /** The stateful stores a service can declare it uses; the data layer and network policies follow from it. */
 export type DataStore = 'postgres' | 'redis' | 'kafka' | 'typesense';
 
+/** Kafka topic name prefixes a service writes and reads. */
+export interface KafkaTopics {
+  /** Prefixes it produces to (and may create topics under). */
+  readonly produces: readonly string[];
+  /** Prefixes it consumes. */
+  readonly consumes: readonly string[];
+}
+
 /** CPU and memory for one container, in Kubernetes quantity notation. */
 export interface ResourceSpec {
   readonly requests: { readonly cpu: string; readonly memory: string };
@@ -67,6 +75,12 @@ export interface ServiceSpec {
    * @default - none
    */
   readonly uses?: readonly DataStore[];
+  /**
+   * Kafka topics this service produces to and consumes from, as name prefixes (`nx.sale.`): its KafkaUser's
+   * ACLs are derived from them (lib/platform/kafka.ts). Required when `uses` has `kafka`.
+   * @default - none
+   */
+  readonly topics?: KafkaTopics;
   /**
    * Container resources of the app container.
    * @default - the tier's default (see `TIER_DEFAULTS`)

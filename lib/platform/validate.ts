@@ -1,3 +1,4 @@
+import { validateTopics } from './kafka';
 import { IDENTITY_SERVICE, replicasOf } from './conventions';
 import { InputError } from './errors';
 import { MAX_MIGRATION_NAME_LENGTH } from './migrations';
@@ -37,6 +38,7 @@ function validateService(service: ServiceSpec, platform: PlatformSpec): void {
   if (service.healthPath !== undefined && !/^\/[A-Za-z0-9/_.~-]*$/.test(service.healthPath)) {
     throw new InputError(`${where}: 'healthPath'`, service.healthPath, "allowed: an absolute URL path starting with '/'");
   }
+  validateTopics(where, service);
   const uses = service.uses ?? [];
   if (new Set(uses).size !== uses.length) {
     throw new InputError(`${where}: 'uses'`, uses, 'allowed: each store at most once');

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import {
   KafkaConnect,
+  KafkaConnectSpecAuthenticationType,
   KafkaConnectSpecBuildOutputType,
   KafkaConnectSpecBuildPluginsArtifactsType,
   KafkaConnectSpecBuildResourcesLimits,
@@ -8,7 +9,8 @@ import {
 } from '../../../imports/strimzi-kafkaconnect-kafka.strimzi.io';
 import { KafkaConnector } from '../../../imports/strimzi-kafkaconnector-kafka.strimzi.io';
 import { commonLabels, NODE_POOL_LABEL, PULL_SECRET } from '../../platform/conventions';
-import { CDC, DATA_NAMES, DATA_PORTS, DATA_SECRETS, DEBEZIUM_VERSION, DebeziumSizing, KAFKA_VERSION, PART_LABEL } from '../../platform/data';
+import { CDC, DATA_NAMES, DATA_PORTS, DATA_SECRETS, DEBEZIUM_VERSION, DebeziumSizing, KAFKA_VERSION, kafkaPasswordSecret, PART_LABEL } from '../../platform/data';
+import { DEBEZIUM_KAFKA_USER } from '../../platform/kafka';
 import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
@@ -39,7 +41,7 @@ const CREDENTIALS_MOUNT = '/mnt/postgres-credentials';
  * the Debezium PostgreSQL plugin, and a KafkaConnector that Strimzi registers through the Connect REST API
  * (no manual call after deploy). The connector streams `nx_seller_core` from the primary with `pgoutput`
  * over the publication and replication role CNPG declares, through one fixed slot, into topics
- * `nx-seller-core.<schema>.<table>` on `nx-kafka:29092`.
+ * `nx-seller-core.<schema>.<table>` on `nx-kafka:9093` (TLS, SCRAM-SHA-512 as `nx-debezium`).
  */
 export class Debezium extends Construct {
   public readonly connect: KafkaConnect;
@@ -62,6 +64,7 @@ export class Debezium extends Construct {
 
     const labels = commonLabels('debezium', 'cdc');
     const credentials = DATA_SECRETS.debeziumPostgres;
+    const kafkaPassword = kafkaPasswordSecret('debezium');
     const restrictedContainer = {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -82,6 +85,13 @@ export class Debezium extends Construct {
         version: KAFKA_VERSION,
         replicas: 1,
         bootstrapServers: props.bootstrapServers,
+        // The client listener: TLS verified against the copy of Strimzi's cluster CA, SCRAM as `nx-debezium`.
+        tls: { trustedCertificates: [{ secretName: DATA_SECRETS.kafkaClusterCa.name, certificate: DATA_SECRETS.kafkaClusterCa.keys[0] }] },
+        authentication: {
+          type: KafkaConnectSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
+          username: DEBEZIUM_KAFKA_USER,
+          passwordSecret: { secretName: kafkaPassword.name, password: kafkaPassword.keys[0] },
+        },
         groupId: name,
         configStorageTopic: `${name}-configs`,
         offsetStorageTopic: `${name}-offsets`,
@@ -121,7 +131,8 @@ export class Debezium extends Construct {
             priorityClassName: PRIORITY_CLASSES.data.name,
             affinity: nodePoolAffinity(env),
             securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
-            volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name } }],
+            // Only the two keys the connector reads (as files), so a Secret without them fails the mount.
+            volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name, items: credentials.keys.map((key) => ({ key, path: key })) } }],
           },
           connectContainer: {
             securityContext: restrictedContainer,
