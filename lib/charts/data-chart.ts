@@ -22,6 +22,7 @@ export class DataChart extends LayerChart {
       spec: DATA_LAYER[environment.name],
       registry: release.registry,
       kafkaClientNamespaces,
+      postgresBackup: release.backups?.postgres,
       kafkaUsers: platform.services.filter((s) => storesOf(s).includes('kafka')).map((s) => ({ name: kafkaUserOf(s), secretUser: s.name, acls: serviceAcls(s) })),
     });
   }

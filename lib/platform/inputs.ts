@@ -5,6 +5,7 @@ import { DEFAULT_REGISTRY } from './conventions';
 import { InputError } from './errors';
 import { formatGitOps, GitOpsSpec, parseGitOps } from './gitops';
 import { ClusterNetwork, formatClusterNetwork, parseClusterNetwork } from './network-inputs';
+import { BackupLocations, formatBackupLocations, parseBackupLocations } from './backup-locations';
 import { assertImageTag, assertRegistry } from './rules';
 import { EnvironmentSpec, PlatformSpec, Release } from './types';
 
@@ -61,7 +62,7 @@ export function resolveRelease(platform: PlatformSpec, env: EnvironmentSpec, dir
   }
   const registry = overrides.registry?.value ?? fromFile.registry ?? DEFAULT_REGISTRY;
   assertRegistry(overrides.registry?.input ?? `${file}: 'registry'`, registry);
-  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops, network: fromFile.network };
+  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops, network: fromFile.network, backups: fromFile.backups };
 }
 
 interface ReleaseFileContent {
@@ -70,6 +71,7 @@ interface ReleaseFileContent {
   readonly tags: Record<string, string>;
   readonly gitops: GitOpsSpec;
   readonly network: ClusterNetwork;
+  readonly backups: BackupLocations;
 }
 
 function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: string): ReleaseFileContent {
@@ -88,8 +90,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
     throw new InputError(`release file ${file}`, data, 'allowed: a mapping with `tag`, optional `tags` and `registry`');
   }
   for (const key of Object.keys(data)) {
-    if (!['registry', 'tag', 'tags', 'gitops', 'network'].includes(key)) {
-      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops, network');
+    if (!['registry', 'tag', 'tags', 'gitops', 'network', 'backups'].includes(key)) {
+      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops, network, backups');
     }
   }
   if (typeof data.tag !== 'string') {
@@ -118,7 +120,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
   }
   const gitops = parseGitOps(`release file ${file}: 'gitops'`, data.gitops);
   const network = parseClusterNetwork(`release file ${file}: 'network'`, data.network);
-  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops, network };
+  const backups = parseBackupLocations(`release file ${file}: 'backups'`, data.backups, env.name, platform.environments.map((e) => e.name));
+  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops, network, backups };
 }
 
 /** The release file text for a release, as `--save` writes it. */
@@ -136,6 +139,7 @@ export function formatReleaseFile(env: EnvironmentSpec, release: Release): strin
   }
   if (release.gitops) lines.push(...formatGitOps(release.gitops));
   if (release.network) lines.push(...formatClusterNetwork(release.network));
+  if (release.backups) lines.push(...formatBackupLocations(env.name, release.backups));
   return lines.join('\n') + '\n';
 }
 

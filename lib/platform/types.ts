@@ -1,5 +1,6 @@
 import type { ClusterNetwork } from './network-inputs';
 import type { GitOpsSpec } from './gitops';
+import type { BackupLocations } from './backup-locations';
 
 /**
  * The platform as typed data. Everything the synthesizer writes is derived from values of these types;
@@ -147,4 +148,9 @@ export interface Release {
    * @default - `CLUSTER_NETWORK_DEFAULTS` (lib/platform/network-inputs.ts)
    */
   readonly network?: ClusterNetwork;
+  /**
+   * Where Velero and CloudNativePG write this environment's backups (bucket, prefix, credential Secret).
+   * @default - `defaultBackupLocations(env)` (lib/platform/backup-locations.ts)
+   */
+  readonly backups?: BackupLocations;
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CAPABILITY_VALUE, usesLabel } from '../../platform/capabilities';
 import { DATA_NAMES, DATA_PORTS, DataLayerSpec } from '../../platform/data';
+import { BackupLocation } from '../../platform/backup-locations';
 import { InputError } from '../../platform/errors';
 import { DEBEZIUM_KAFKA_USER, debeziumAcls, KafkaAcl } from '../../platform/kafka';
 import { STORE_PARTS } from '../../platform/stores';
@@ -19,6 +20,11 @@ export interface DataLayerProps {
   readonly registry: string;
   /** Namespaces of the services that declared `uses: ['kafka']`; Debezium's is added when CDC is on. */
   readonly kafkaClientNamespaces: readonly string[];
+  /**
+   * Where PostgreSQL backs up (the release file's `backups.postgres`).
+   * @default - `defaultBackupLocations(env).postgres`
+   */
+  readonly postgresBackup?: BackupLocation;
   /**
    * The services' Kafka users and ACLs; Debezium's is added when CDC is on.
    * @default - no service users
@@ -52,7 +58,7 @@ export class DataLayer extends Construct {
     const cdc = spec.debezium.enabled;
     const storageClass = spec.storageClass;
 
-    this.postgres = new PostgresCluster(this, 'Postgres', { environment, sizing: spec.postgres, storageClass, logicalReplication: cdc });
+    this.postgres = new PostgresCluster(this, 'Postgres', { environment, sizing: spec.postgres, storageClass, logicalReplication: cdc, backupLocation: props.postgresBackup });
     this.redis = new RedisCluster(this, 'Redis', { environment, sizing: spec.redis, storageClass });
     // Services that declare kafka carry its capability label; Debezium is selected by its own labels.
     const kafkaClients = [
