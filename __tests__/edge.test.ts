@@ -32,12 +32,12 @@ describe('Velero schedules (operations page, "Backup Lên lịch")', () => {
       });
       expect(objects(env(name), 'Schedule')).toHaveLength(BACKUP_SCHEDULES.length);
     });
-    test(`${name}: the backup location is the page's bucket, region and endpoint, credentials by reference`, () => {
+    test(`${name}: the backup location is the page's bucket, region and endpoint under the environment's own prefix, credentials by reference`, () => {
       const bsl = find(env(name), 'BackupStorageLocation', 'default', 'nx-internal');
       expect(bsl.spec).toEqual({
         default: true,
         provider: 'aws',
-        objectStorage: { bucket: 'bana-backups' },
+        objectStorage: { bucket: 'bana-backups', prefix: `velero/${name}` },
         config: { region: 'ap-southeast-1', s3ForcePathStyle: 'true', s3Url: 'https://s3.vnpaycloud.vn' },
         credential: { name: 'cloud-credentials', key: 'cloud' },
       });

@@ -62,7 +62,7 @@ describe('determinism and locality', () => {
   });
 
   test('adding a service adds its files and touches no unrelated file but lists, documents, the CI fragment and its namespace totals', () => {
-    const loyalty: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: 8 } };
+    const loyalty: ServiceSpec = { name: 'loyalty', tier: 'backend', ha: true, uses: ['postgres', 'kafka'], topics: { produces: ['nx.loyalty.'], consumes: ['nx.sale.'] }, migration: { order: 8 } };
     const after = tree({ ...PLATFORM, services: [...PLATFORM.services, loyalty] });
     const added = [...after.keys()].filter((f) => !before.has(f));
     expect(added.length).toBeGreaterThanOrEqual(2 * 4);

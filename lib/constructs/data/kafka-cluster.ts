@@ -170,7 +170,8 @@ export class KafkaCluster extends Construct {
     for (const user of props.users) {
       const secret = kafkaPasswordSecret(user.secretUser);
       new KafkaUser(this, `User-${user.name}`, {
-        metadata: { name: user.name, namespace, labels: { ...commonLabels('kafka', 'user'), 'strimzi.io/cluster': cluster } },
+        // Named after its owner (the service, or debezium), so tooling and reviews attribute it like the owner's policies.
+        metadata: { name: user.name, namespace, labels: { ...commonLabels(user.secretUser, 'kafka-user'), 'strimzi.io/cluster': cluster } },
         spec: {
           authentication: {
             type: KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
