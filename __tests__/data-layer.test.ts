@@ -176,7 +176,7 @@ describe('names the services and the runbook use', () => {
       for (const s of SERVICES) {
         const cm = find(env(name), 'ConfigMap', `nx-${s.name}-config`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
         const deploy = find(env(name), 'Deployment', `nx-${s.name}`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
-        const envVars = deploy.spec.template.spec.containers[0].env ?? [];
+        const envVars = (deploy.spec.template.spec.containers[0].env ?? []).filter((e: any) => e.name.startsWith('KAFKA_'));
         if (!(s.uses ?? []).includes('kafka')) {
           expect(cm.data.KAFKA_BROKERS).toBeUndefined();
           expect(envVars).toEqual([]);
@@ -194,6 +194,30 @@ describe('names the services and the runbook use', () => {
           { name: 'KAFKA_SSL_CA', valueFrom: { secretKeyRef: { name: 'nx-kafka-cluster-ca', key: 'ca.crt' } } },
         ]);
       }
+    });
+
+    test(`${name}: Redis-using services get their ACL user name as config and its password by key; the nodes mount every password by key`, () => {
+      const sts = find(env(name), 'StatefulSet', 'nx-redis', 'nx-broker');
+      const sources = sts.spec.template.spec.volumes.find((v: any) => v.name === 'passwords').projected.sources;
+      expect(sources[0]).toEqual({ secret: { name: 'nx-redis', items: ['password', 'admin-password', 'replication-password'].map((k) => ({ key: k, path: k })) } });
+      const rules = find(env(name), 'ConfigMap', 'nx-redis-config').data['users.rules'];
+      for (const s of SERVICES) {
+        const cm = find(env(name), 'ConfigMap', `nx-${s.name}-config`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
+        const envVars = (find(env(name), 'Deployment', `nx-${s.name}`, s.tier === 'backend' ? 'nx-backend' : 'nx-app').spec.template.spec.containers[0].env ?? []).filter((e: any) => e.name.startsWith('REDIS_'));
+        if (!(s.uses ?? []).includes('redis')) {
+          expect({ s: s.name, user: cm.data.REDIS_USERNAME, env: envVars }).toEqual({ s: s.name, user: undefined, env: [] });
+          expect(rules).not.toContain(`nx-${s.name} `);
+          continue;
+        }
+        expect(cm.data.REDIS_USERNAME).toBe(`nx-${s.name}`);
+        expect(envVars).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `nx-redis-${s.name}`, key: 'password' } } }]);
+        expect(sources).toContainEqual({ secret: { name: `nx-redis-${s.name}`, items: [{ key: 'password', path: `nx-${s.name}` }] } });
+        expect(rules).toMatch(new RegExp(`^nx-${s.name} nx-${s.name} ~`, 'm'));
+      }
+      // The create Job authenticates as nx-admin; the redis container (runbook, probes) as default.
+      const job = find(env(name), 'Job', 'nx-redis-cluster-create', 'nx-broker');
+      expect(job.spec.template.spec.containers[0].env).toEqual([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'nx-redis', key: 'admin-password' } } }]);
+      expect(find(env(name), 'ConfigMap', 'nx-redis-config').data['redis.conf']).toContain('protected-mode yes');
     });
 
     test(`${name}: Typesense and Debezium run in nx-search; Debezium reads the primary and writes to nx-kafka:9093 with TLS and SCRAM`, () => {
@@ -476,7 +500,7 @@ describe('validation', () => {
 const shell = spawnSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' });
 (shell.status === 0 ? describe : describe.skip)('Redis start-up script (sh and awk are installed)', () => {
   /** Runs prepare.sh with its absolute paths moved into a temp dir and `getent` answering from a table. */
-  function prepare(nodesConf: string, hosts: Record<string, string>, podIp: string): { nodes: string; conf: string; status: number | null; stderr: string } {
+  function prepare(nodesConf: string, hosts: Record<string, string>, podIp: string, secrets: Record<string, string> = {}): { nodes: string; conf: string; acl: string; status: number | null; stderr: string } {
     const dir = tempDir('bana-redis-');
     fs.mkdirSync(path.join(dir, 'data'));
     fs.mkdirSync(path.join(dir, 'run'));
@@ -484,12 +508,25 @@ const shell = spawnSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' });
     fs.writeFileSync(path.join(dir, 'data', 'nodes.conf'), nodesConf);
     const table = Object.entries(hosts).map(([h, ip]) => `${h}) echo "${ip}      ${h}" ;;`).join('\n');
     fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
-    const script = find(env('production'), 'ConfigMap', 'nx-redis-config').data['prepare.sh'].replace(/\/data\//g, `${dir}/data/`).replace(/\/run\/redis\//g, `${dir}/run/`);
+    const data = find(env('production'), 'ConfigMap', 'nx-redis-config').data;
+    fs.mkdirSync(path.join(dir, 'etc'));
+    fs.writeFileSync(path.join(dir, 'etc', 'users.rules'), data['users.rules']);
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    for (const line of data['users.rules'].split('\n').filter((l: string) => l && !l.startsWith('#'))) {
+      const file = line.split(' ')[1];
+      fs.writeFileSync(path.join(dir, 'secrets', file), secrets[file] ?? 'abc_123-XYZ');
+    }
+    const script = data['prepare.sh']
+      .replace(/\/data\//g, `${dir}/data/`)
+      .replace(/\/run\/redis\//g, `${dir}/run/`)
+      .replace(/\/etc\/redis-secrets/g, `${dir}/secrets`)
+      .replace(/\/etc\/redis\/users\.rules/g, `${dir}/etc/users.rules`);
     const result = spawnSync('sh', ['-c', script], {
       encoding: 'utf8',
-      env: { PATH: `${dir}/bin:${process.env.PATH}`, REDIS_PASSWORD: 'abc_123-XYZ', POD_IP: podIp, POD_NAME: 'nx-redis-0', CLUSTER_DOMAIN: 'nx-redis-headless.nx-broker.svc.cluster.local' },
+      env: { PATH: `${dir}/bin:${process.env.PATH}`, POD_IP: podIp, POD_NAME: 'nx-redis-0', CLUSTER_DOMAIN: 'nx-redis-headless.nx-broker.svc.cluster.local' },
     });
-    return { nodes: fs.readFileSync(path.join(dir, 'data', 'nodes.conf'), 'utf8'), conf: fs.readFileSync(path.join(dir, 'run', 'redis.conf'), 'utf8'), status: result.status, stderr: result.stderr };
+    const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
+    return { nodes: read(path.join(dir, 'data', 'nodes.conf')), conf: read(path.join(dir, 'run', 'redis.conf')), acl: read(path.join(dir, 'run', 'users.acl')), status: result.status, stderr: result.stderr };
   }
 
   const h = (i: number) => `nx-redis-${i}.nx-redis-headless.nx-broker.svc.cluster.local`;
@@ -514,10 +551,26 @@ const shell = spawnSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' });
     ]);
   });
 
-  test('writes the runtime config with the password and the announced name', () => {
-    const out = prepare(NODES, {}, '10.1.0.11');
-    expect(out.conf).toContain('requirepass abc_123-XYZ\nmasterauth abc_123-XYZ\n');
+  test('writes the ACL file (every user with its own password), the replication credentials and the announced name', () => {
+    const out = prepare(NODES, {}, '10.1.0.11', { password: 'runbook_1', 'admin-password': 'admin_2', 'replication-password': 'repl_3', 'nx-sale': 'sale_4' });
+    expect(out.status).toBe(0);
+    expect(out.conf).toContain('aclfile ');
+    expect(out.conf).toContain('masteruser nx-replication\nmasterauth repl_3\n');
+    expect(out.conf).not.toContain('requirepass');
+    expect(out.acl).toMatch(/^user default reset on >runbook_1 ~\* resetchannels -@all \+@read /m);
+    expect(out.acl).toMatch(/^user nx-admin reset on >admin_2 ~\* &\* \+@all$/m);
+    expect(out.acl).toMatch(/^user nx-sale reset on >sale_4 ~sale:\* ~cart:\* resetchannels /m);
     expect(out.conf).toContain(`cluster-announce-hostname ${h(0)}`);
     expect(out.conf).toContain('include /etc/redis/redis.conf');
+  });
+
+  test('fails, writing no user, when a password is missing or could inject an ACL rule', () => {
+    const injected = prepare(NODES, {}, '10.1.0.11', { 'nx-sale': 'x ~* +@all' });
+    expect(injected.status).not.toBe(0);
+    expect(injected.stderr).toContain('the Redis password nx-sale must be non-empty and contain only');
+    expect(injected.acl).not.toContain('nx-sale');
+    const empty = prepare(NODES, {}, '10.1.0.11', { 'admin-password': '' });
+    expect(empty.status).not.toBe(0);
+    expect(empty.acl).not.toContain('nx-admin');
   });
 });

@@ -5,6 +5,8 @@ import { readTree } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { BackupLocation, overlaps, parseBackupLocations } from '../lib/platform/backup-locations';
 import { InputError } from '../lib/platform/errors';
+import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
+import { validatePlatform } from '../lib/platform/validate';
 import { synthesizePlatform } from '../lib/synth';
 import { ROOT, RELEASE_DIR, env, objects, overrides, tempDir } from './helpers';
 
@@ -140,5 +142,37 @@ describe("each environment's backup locations are distinct", () => {
     const store = staging.manifests.map((m) => m.object as any).find((o) => o.kind === 'ObjectStore');
     expect(store.spec.configuration.destinationPath).toBe('s3://bana-backups/pg/staging');
     expect(store.spec.configuration.s3Credentials.accessKeyId.name).toBe('nx-postgresql-backup-s3');
+  });
+});
+
+describe('catalogue access data (Kafka topics, Redis keys) is validated', () => {
+  const withService = (patch: Partial<ServiceSpec>) => ({ ...PLATFORM, services: PLATFORM.services.map((s) => (s.name === 'sale' ? { ...s, ...patch } : s)) });
+  const message = (platform: PlatformSpec): string => {
+    try {
+      validatePlatform(platform);
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  test('fails when a Kafka user has no topics, or a service without Kafka has some, or a prefix is not a prefix', () => {
+    expect(message(withService({ topics: undefined }))).toContain("service 'sale': 'topics'");
+    expect(message(withService({ topics: { produces: [], consumes: [] } }))).toContain("service 'sale': 'topics'");
+    expect(message({ ...PLATFORM, services: PLATFORM.services.map((s) => (s.name === 'pricing' ? { ...s, topics: { produces: ['nx.pricing.'], consumes: [] } } : s)) })).toContain("only on a service whose 'uses' has 'kafka'");
+    expect(message(withService({ topics: { produces: ['nx.sale'], consumes: [] } }))).toContain("ending with '.'");
+    expect(message(withService({ topics: { produces: ['*.'], consumes: [] } }))).toContain("'topics.produces'");
+  });
+
+  test('fails when a Redis user has no keys, a pattern reaches every key, or a category would re-open admin commands', () => {
+    expect(message(withService({ redis: undefined }))).toContain("service 'sale': 'redis.keys'");
+    expect(message(withService({ redis: { keys: ['*'] } }))).toContain("'redis.keys'");
+    expect(message(withService({ redis: { keys: ['sale:*'], categories: ['admin'] } }))).toContain('allowed: pubsub, scripting, keyspace, blocking');
+    expect(message({ ...PLATFORM, services: PLATFORM.services.map((s) => (s.name === 'finance' ? { ...s, redis: { keys: ['finance:*'] } } : s)) })).toContain("only on a service whose 'uses' has 'redis'");
+  });
+
+  test('the committed catalogue is valid', () => {
+    expect(() => validatePlatform(PLATFORM)).not.toThrow();
   });
 });

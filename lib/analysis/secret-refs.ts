@@ -102,7 +102,8 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
           for (const key of keys) record(v, where, next, key, value.optional === true);
         } else if (secretish && isRecord(v) && typeof v.name === 'string') {
           const known = o.apiVersion.startsWith('postgresql.cnpg.io/') ? BASIC_AUTH_FIELDS[next.slice(-2).join('.')] : undefined;
-          const keys = typeof v.key === 'string' ? [v.key] : (known ?? [undefined]);
+          const items = Array.isArray(v.items) ? v.items.filter(isRecord).map((i) => i.key).filter((x): x is string => typeof x === 'string') : [];
+          const keys = typeof v.key === 'string' ? [v.key] : items.length > 0 ? items : (known ?? [undefined]);
           for (const key of keys) record(v.name, where, next, key, v.optional === true, typeof v.namespace === 'string' ? v.namespace : undefined);
         } else {
           walk(v, next, where, secretish);

@@ -3,6 +3,7 @@ import { DataLayer } from '../constructs/data/data-layer';
 import { namespaceOf, storesOf } from '../platform/conventions';
 import { DATA_LAYER } from '../platform/data';
 import { kafkaUserOf, serviceAcls } from '../platform/kafka';
+import { redisRules, redisUserOf } from '../platform/redis';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /**
@@ -23,6 +24,7 @@ export class DataChart extends LayerChart {
       registry: release.registry,
       kafkaClientNamespaces,
       postgresBackup: release.backups?.postgres,
+      redisUsers: platform.services.filter((s) => storesOf(s).includes('redis')).map((s) => ({ name: redisUserOf(s), secretUser: s.name, rules: redisRules(s) })),
       kafkaUsers: platform.services.filter((s) => storesOf(s).includes('kafka')).map((s) => ({ name: kafkaUserOf(s), secretUser: s.name, acls: serviceAcls(s) })),
     });
   }

@@ -1,5 +1,6 @@
 import { APP_PORT, healthPathOf, IDENTITY_SERVICE, serviceHost, storesOf } from './conventions';
-import { DATA_SECRETS, kafkaPasswordSecret } from './data';
+import { DATA_SECRETS, kafkaPasswordSecret, redisPasswordSecret } from './data';
+import { redisUserOf } from './redis';
 import { STORE_ENDPOINTS } from './endpoints';
 import { KAFKA_SASL_MECHANISM, kafkaUserOf } from './kafka';
 import { TRAEFIK } from './edge';
@@ -39,17 +40,26 @@ export function sharedConfig(platform: PlatformSpec, env: EnvironmentSpec): Reco
  * `sasl: { mechanism: KAFKA_SASL_MECHANISM, username: KAFKA_SASL_USERNAME, password: KAFKA_SASL_PASSWORD }`.
  */
 export function storeCredentials(service: ServiceSpec): { readonly env: string; readonly secret: string; readonly key: string }[] {
-  if (!storesOf(service).includes('kafka')) return [];
-  const password = kafkaPasswordSecret(service.name);
-  return [
-    { env: 'KAFKA_SASL_PASSWORD', secret: password.name, key: password.keys[0] },
-    { env: 'KAFKA_SSL_CA', secret: DATA_SECRETS.kafkaClusterCa.name, key: DATA_SECRETS.kafkaClusterCa.keys[0] },
-  ];
+  const result: { env: string; secret: string; key: string }[] = [];
+  if (storesOf(service).includes('redis')) {
+    // Its own ACL user (REDIS_USERNAME); the same value sits in nx-broker for the Redis nodes.
+    const password = redisPasswordSecret(service.name);
+    result.push({ env: 'REDIS_PASSWORD', secret: password.name, key: password.keys[0] });
+  }
+  if (storesOf(service).includes('kafka')) {
+    const password = kafkaPasswordSecret(service.name);
+    result.push(
+      { env: 'KAFKA_SASL_PASSWORD', secret: password.name, key: password.keys[0] },
+      { env: 'KAFKA_SSL_CA', secret: DATA_SECRETS.kafkaClusterCa.name, key: DATA_SECRETS.kafkaClusterCa.keys[0] },
+    );
+  }
+  return result;
 }
 
 /** One service's own settings: who it is, where it listens, the stores it declared, its own entries. */
 export function serviceConfig(service: ServiceSpec): Record<string, string> {
   const endpoints = Object.assign({}, ...storesOf(service).map((store) => STORE_ENDPOINTS[store])) as Record<string, string>;
+  if (storesOf(service).includes('redis')) Object.assign(endpoints, { REDIS_USERNAME: redisUserOf(service) });
   if (storesOf(service).includes('kafka')) {
     // Names, never values: the password and CA come from Secrets by key (storeCredentials).
     Object.assign(endpoints, {

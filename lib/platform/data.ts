@@ -115,8 +115,11 @@ export const DATA_SECRETS = {
   postgresBackup: { name: 'nx-postgresql-backup-s3', keys: ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY'] },
   /** nx-persistent, kubernetes.io/basic-auth: the CDC replication role (`username` = nx_debezium). */
   postgresDebezium: { name: 'nx-postgresql-debezium', keys: ['username', 'password'] },
-  /** nx-broker: the Redis password (`[A-Za-z0-9_-]+`). */
-  redis: { name: 'nx-redis', keys: ['password'] },
+  /**
+   * nx-broker: passwords (`[A-Za-z0-9_-]+`) of the Redis cluster's own users: `password` (user `default`, the
+   * runbook's `$REDIS_PASSWORD`), `admin-password` (`nx-admin`), `replication-password` (`nx-replication`).
+   */
+  redis: { name: 'nx-redis', keys: ['password', 'admin-password', 'replication-password'] },
   /** nx-search: the Typesense bootstrap admin key. */
   typesense: { name: 'nx-typesense', keys: ['api-key'] },
   /** nx-search: the same credentials as nx-postgresql-debezium, for the connector. */
@@ -138,6 +141,14 @@ export const DATA_SECRETS = {
  */
 export function kafkaPasswordSecret(user: string): { readonly name: string; readonly keys: readonly ['password'] } {
   return { name: `nx-kafka-${user}`, keys: ['password'] };
+}
+
+/**
+ * The Secret holding a service's Redis ACL password, key `password`: the same name and value in nx-broker
+ * (the Redis nodes read it) and in nx-backend (the service reads it).
+ */
+export function redisPasswordSecret(service: string): { readonly name: string; readonly keys: readonly ['password'] } {
+  return { name: `nx-redis-${service}`, keys: ['password'] };
 }
 
 /** The CDC replication role, publication and slot in PostgreSQL (fixed: renaming them loses the stream position). */

@@ -24,6 +24,22 @@ export interface KafkaTopics {
   readonly consumes: readonly string[];
 }
 
+/** A service's Redis access: key patterns, pub/sub channels, command categories beyond the base set. */
+export interface RedisAccess {
+  /** Key patterns (`sale:*`); use a hash tag prefix (`{sale}:*`) only if the service's keys carry it. */
+  readonly keys: readonly string[];
+  /**
+   * Pub/sub channel patterns.
+   * @default - none
+   */
+  readonly channels?: readonly string[];
+  /**
+   * Command categories added to the base (`pubsub`, `scripting`, `keyspace`, `blocking`); `@dangerous` stays removed.
+   * @default - none
+   */
+  readonly categories?: readonly string[];
+}
+
 /** CPU and memory for one container, in Kubernetes quantity notation. */
 export interface ResourceSpec {
   readonly requests: { readonly cpu: string; readonly memory: string };
@@ -82,6 +98,11 @@ export interface ServiceSpec {
    * @default - none
    */
   readonly topics?: KafkaTopics;
+  /**
+   * What its Redis ACL user (`nx-<name>`) may touch (lib/platform/redis.ts). Required when `uses` has `redis`.
+   * @default - none
+   */
+  readonly redis?: RedisAccess;
   /**
    * Container resources of the app container.
    * @default - the tier's default (see `TIER_DEFAULTS`)

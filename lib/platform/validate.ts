@@ -1,4 +1,5 @@
 import { validateTopics } from './kafka';
+import { validateRedisAccess } from './redis';
 import { IDENTITY_SERVICE, replicasOf } from './conventions';
 import { InputError } from './errors';
 import { MAX_MIGRATION_NAME_LENGTH } from './migrations';
@@ -39,6 +40,7 @@ function validateService(service: ServiceSpec, platform: PlatformSpec): void {
     throw new InputError(`${where}: 'healthPath'`, service.healthPath, "allowed: an absolute URL path starting with '/'");
   }
   validateTopics(where, service);
+  validateRedisAccess(where, service);
   const uses = service.uses ?? [];
   if (new Set(uses).size !== uses.length) {
     throw new InputError(`${where}: 'uses'`, uses, 'allowed: each store at most once');

@@ -26,6 +26,11 @@ export interface DataLayerProps {
    */
   readonly postgresBackup?: BackupLocation;
   /**
+   * The services' Redis ACL users.
+   * @default - no service users
+   */
+  readonly redisUsers?: readonly { readonly name: string; readonly secretUser: string; readonly rules: string }[];
+  /**
    * The services' Kafka users and ACLs; Debezium's is added when CDC is on.
    * @default - no service users
    */
@@ -59,7 +64,7 @@ export class DataLayer extends Construct {
     const storageClass = spec.storageClass;
 
     this.postgres = new PostgresCluster(this, 'Postgres', { environment, sizing: spec.postgres, storageClass, logicalReplication: cdc, backupLocation: props.postgresBackup });
-    this.redis = new RedisCluster(this, 'Redis', { environment, sizing: spec.redis, storageClass });
+    this.redis = new RedisCluster(this, 'Redis', { environment, sizing: spec.redis, storageClass, users: props.redisUsers });
     // Services that declare kafka carry its capability label; Debezium is selected by its own labels.
     const kafkaClients = [
       ...[...new Set(props.kafkaClientNamespaces)].sort().map((namespace) => ({ namespace, selector: { [usesLabel('kafka')]: CAPABILITY_VALUE } })),
