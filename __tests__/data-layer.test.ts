@@ -70,7 +70,7 @@ describe('names the services and the runbook use', () => {
       expect(sts.spec.replicas).toBeGreaterThanOrEqual(1);
       const [first] = sts.spec.template.spec.containers;
       expect(first.name).toBe('redis');
-      expect(first.image).toMatch(/^redis:8\.\d+\.\d+-trixie$/);
+      expect(first.image).toMatch(/^redis:8\.\d+\.\d+-trixie@sha256:[a-f0-9]{64}$/);
       expect(first.env).toEqual(expect.arrayContaining([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'nx-redis', key: 'password' } } }]));
     });
 
@@ -429,9 +429,11 @@ describe('change-data capture toggle', () => {
   });
 
   test('a prebuilt Connect image replaces the in-cluster build', () => {
-    const out = buildDataLayer(PRODUCTION, (spec) => spec, { debeziumImage: 'bcr.bana.com.vn/nx-debezium-connect:4.3.1-3.6.1.Final-ci' });
+    // Production requires the digest (staging would take the tag alone).
+    const image = `bcr.bana.com.vn/nx-debezium-connect:4.3.1-3.6.1.Final-ci@sha256:${'e'.repeat(64)}`;
+    const out = buildDataLayer(PRODUCTION, (spec) => spec, { debeziumImage: image });
     const connect = out.find((o) => o.kind === 'KafkaConnect');
-    expect(connect.spec.image).toBe('bcr.bana.com.vn/nx-debezium-connect:4.3.1-3.6.1.Final-ci');
+    expect(connect.spec.image).toBe(image);
     expect(connect.spec.build).toBeUndefined();
   });
 });

@@ -132,10 +132,10 @@ describe('edge', () => {
       expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
     });
 
-    test(`${name}: ingress-nginx and Traefik images are pinned, never latest`, () => {
+    test(`${name}: ingress-nginx and Traefik images are pinned (release tag and digest), never latest`, () => {
       for (const n of ['ingress-nginx-controller', 'traefik']) {
         const image = find(env(name), 'Deployment', n, 'nx-internal').spec.template.spec.containers[0].image;
-        expect(image).toMatch(/:v\d+\.\d+\.\d+$/);
+        expect(image).toMatch(/:v\d+\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       }
     });
   }

@@ -5,8 +5,13 @@ import { readTree } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { BackupLocation, overlaps, parseBackupLocations } from '../lib/platform/backup-locations';
 import { InputError } from '../lib/platform/errors';
-import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
-import { validatePlatform } from '../lib/platform/validate';
+import { EnvironmentSpec, PlatformSpec, ServiceSpec } from '../lib/platform/types';
+import { validateImages, validatePlatform } from '../lib/platform/validate';
+import { imageTag, isPinned, THIRD_PARTY_IMAGES } from '../lib/platform/images';
+import { PRODUCTION, STAGING } from '../lib/platform/environments';
+import { DATA_LAYER } from '../lib/platform/data';
+import { DataLayer } from '../lib/constructs/data/data-layer';
+import { App, Chart } from 'cdk8s';
 import { synthesizePlatform } from '../lib/synth';
 import { ROOT, RELEASE_DIR, env, objects, overrides, tempDir } from './helpers';
 
@@ -174,5 +179,70 @@ describe('catalogue access data (Kafka topics, Redis keys) is validated', () => 
 
   test('the committed catalogue is valid', () => {
     expect(() => validatePlatform(PLATFORM)).not.toThrow();
+  });
+});
+
+describe('every production image is pinned by digest', () => {
+  /** Every image reference in an environment's objects: pod templates and the operators' resources (`image`, `imageName`). */
+  function images(name: (typeof ENVS)[number]): { where: string; ref: string }[] {
+    const found: { where: string; ref: string }[] = [];
+    const walk = (value: unknown, where: string, path: string[]): void => {
+      if (Array.isArray(value)) return value.forEach((v) => walk(v, where, path));
+      if (typeof value !== 'object' || value === null) return;
+      for (const [k, v] of Object.entries(value)) {
+        // Strimzi's build output is where the build pushes, not what runs (Strimzi runs the pushed digest).
+        if ((k === 'image' || k === 'imageName') && typeof v === 'string' && path.join('.') !== 'spec.build.output') found.push({ where: `${where} ${[...path, k].join('.')}`, ref: v });
+        else walk(v, where, [...path, k]);
+      }
+    };
+    for (const o of objects(env(name)) as any[]) walk(o, `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`, []);
+    return found;
+  }
+
+  test('production: every image from outside the platform registry carries a digest; the platform\'s own carry the release tag', () => {
+    const registry = `${env('production').release.registry}/`;
+    const all = images('production');
+    expect(all.length).toBeGreaterThan(30);
+    const thirdParty = all.filter((i) => !i.ref.startsWith(registry));
+    expect(thirdParty.length).toBeGreaterThan(20);
+    for (const i of thirdParty) expect({ where: i.where, ref: i.ref, pinned: isPinned(i.ref) }).toEqual({ where: i.where, ref: i.ref, pinned: true });
+    for (const i of all.filter((x) => x.ref.startsWith(registry))) {
+      expect({ where: i.where, tag: imageTag(i.ref) }).toEqual({ where: i.where, tag: env('production').release.tag });
+    }
+  });
+
+  test('isPinned() and imageTag() read references as Docker does', () => {
+    expect(isPinned('redis:8.10.2-trixie@sha256:' + 'a'.repeat(64))).toBe(true);
+    expect(isPinned('registry.k8s.io/ingress-nginx/controller:v1.14.0@sha256:' + 'b'.repeat(64))).toBe(true);
+    expect(isPinned('redis:8.10.2-trixie')).toBe(false);
+    expect(isPinned('redis@sha256:short')).toBe(false);
+    expect(imageTag('registry.example.com:5000/a/b:v1@sha256:' + 'c'.repeat(64))).toBe('v1');
+    expect(imageTag('registry.example.com:5000/a/b')).toBe('latest');
+  });
+
+  test('fails when a third-party image in production loses its digest; staging does not require one', () => {
+    const unpinned = { ...THIRD_PARTY_IMAGES, redis: { ...THIRD_PARTY_IMAGES.redis, digest: '' } };
+    expect(() => validateImages(PRODUCTION, unpinned)).toThrow(InputError);
+    expect(() => validateImages(PRODUCTION, unpinned)).toThrow(/environment 'production': image 'redis' .*"redis:8\.10\.2-trixie@" is not valid; allowed: an image pinned by digest/);
+    expect(() => validateImages(STAGING, unpinned)).not.toThrow();
+    expect(() => validateImages(PRODUCTION)).not.toThrow();
+  });
+
+  test('fails when production is given a Debezium image without a digest, or a moving release tag', () => {
+    const build = (environment: EnvironmentSpec, image: string) => {
+      const app = new App();
+      new DataLayer(new Chart(app, 'x', { disableResourceNameHashes: true }), 'DataLayer', { environment, spec: DATA_LAYER[environment.name], registry: 'bcr.bana.com.vn', kafkaClientNamespaces: [], debeziumImage: image });
+    };
+    expect(() => build(PRODUCTION, 'bcr.bana.com.vn/nx-debezium-connect:1.0')).toThrow(/'image'.* is not valid; allowed: an image pinned by digest/);
+    expect(() => build(PRODUCTION, `bcr.bana.com.vn/nx-debezium-connect:1.0@sha256:${'d'.repeat(64)}`)).not.toThrow();
+    expect(() => build(STAGING, 'bcr.bana.com.vn/nx-debezium-connect:1.0')).not.toThrow();
+    for (const tag of ['latest', 'main', 'develop']) {
+      const stderr: string[] = [];
+      const dir = tempDir();
+      const out = path.join(dir, 'dist');
+      const status = runCli(PLATFORM, ['--env', 'production', '--tag', tag, '--out', out, '--release-dir', RELEASE_DIR], {}, { stdout: () => undefined, stderr: (l) => stderr.push(l) });
+      expect({ tag, status, message: stderr[0] }).toEqual({ tag, status: 2, message: expect.stringContaining(`--tag: "${tag}" is not valid; allowed: an immutable tag such as the commit SHA`) });
+      expect(fs.existsSync(out)).toBe(false);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { imageRef, THIRD_PARTY_IMAGES } from './images';
 import { EnvironmentName, ResourceSpec } from './types';
 
 /**
@@ -65,7 +66,8 @@ export const DATA_PORTS = {
 export const PART_LABEL = 'platform.bana.com.vn/part';
 
 /**
- * Images, pinned. Each one is maintained upstream and chosen for the reason given.
+ * Images, pinned by digest (lib/platform/images.ts cites where each digest comes from). Each one is
+ * maintained upstream and chosen for the reason given.
  */
 export const DATA_IMAGES = {
   /**
@@ -74,17 +76,16 @@ export const DATA_IMAGES = {
    * immutable build tag plus digest. `standard` carries pg_failover_slots (logical slots survive failover on
    * PG16) and works with the Barman Cloud plugin; the in-tree `system` images are deprecated.
    */
-  postgres:
-    'ghcr.io/cloudnative-pg/postgresql:16.15-202608310817-standard-trixie@sha256:6fedafdbf8b5b241e94c0307783a4875525141b98c4cbb8ec8a0b4134e9545d6',
+  postgres: imageRef(THIRD_PARTY_IMAGES.postgres),
   /** PgBouncer image CloudNativePG itself defaults to (pkg/versions DefaultPgbouncerImage). */
-  pgbouncer: 'ghcr.io/cloudnative-pg/pgbouncer:1.25.1',
+  pgbouncer: imageRef(THIRD_PARTY_IMAGES.pgbouncer),
   /**
    * The Docker official `redis` image, maintained by Redis (docker-library/official-images `library/redis`:
    * 8.10.2 on Debian trixie). Not `bitnamilegacy/*`, which is frozen since 2025-08-28. Runs as uid/gid 999.
    */
-  redis: 'redis:8.10.2-trixie',
+  redis: imageRef(THIRD_PARTY_IMAGES.redis),
   /** Official Typesense server image. */
-  typesense: 'typesense/typesense:30.2',
+  typesense: imageRef(THIRD_PARTY_IMAGES.typesense),
 } as const;
 
 /** uid/gid of the `redis` user in the official image (docker-library/redis Dockerfile). */

@@ -140,6 +140,11 @@ export interface EnvironmentSpec {
   readonly spreadAcrossNodes: boolean;
   /** Image tags this environment refuses, because they move (e.g. `latest` in production). */
   readonly forbiddenTags: readonly string[];
+  /**
+   * Whether every image pulled from outside the platform's registry must be pinned by digest.
+   * @default false
+   */
+  readonly requireImageDigests?: boolean;
   /** Value of `APP_ENV` in every service's shared configuration. */
   readonly appEnv: string;
 }

@@ -1,10 +1,11 @@
+import { assertPinned, imageRef, PinnedImage, THIRD_PARTY_IMAGES } from './images';
 import { validateTopics } from './kafka';
 import { validateRedisAccess } from './redis';
 import { IDENTITY_SERVICE, replicasOf } from './conventions';
 import { InputError } from './errors';
 import { MAX_MIGRATION_NAME_LENGTH } from './migrations';
 import { assertDnsLabel } from './rules';
-import { PlatformSpec, ServiceSpec } from './types';
+import { EnvironmentSpec, PlatformSpec, ServiceSpec } from './types';
 
 /**
  * Semantic checks of the platform description, run before anything is synthesized. Each failure names the
@@ -30,8 +31,15 @@ export function validatePlatform(platform: PlatformSpec): void {
     if (env.haReplicas.min < 2) {
       throw new InputError(`environment '${env.name}': 'haReplicas.min'`, env.haReplicas.min, 'allowed: 2 or more (HA services need a second replica)');
     }
+    validateImages(env);
   }
   validateMigrations(platform.services);
+}
+
+/** Where the environment requires digests, every image from outside the platform's registry has one. */
+export function validateImages(env: EnvironmentSpec, images: Readonly<Record<string, PinnedImage>> = THIRD_PARTY_IMAGES): void {
+  if (!env.requireImageDigests) return;
+  for (const [name, image] of Object.entries(images)) assertPinned(`environment '${env.name}': image '${name}' (lib/platform/images.ts)`, imageRef(image));
 }
 
 function validateService(service: ServiceSpec, platform: PlatformSpec): void {

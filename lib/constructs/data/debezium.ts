@@ -10,6 +10,7 @@ import {
 import { KafkaConnector } from '../../../imports/strimzi-kafkaconnector-kafka.strimzi.io';
 import { commonLabels, NODE_POOL_LABEL, PULL_SECRET } from '../../platform/conventions';
 import { CDC, DATA_NAMES, DATA_PORTS, DATA_SECRETS, DEBEZIUM_VERSION, DebeziumSizing, KAFKA_VERSION, kafkaPasswordSecret, PART_LABEL } from '../../platform/data';
+import { assertPinned } from '../../platform/images';
 import { DEBEZIUM_KAFKA_USER } from '../../platform/kafka';
 import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
@@ -56,9 +57,14 @@ export class Debezium extends Construct {
     const namespace = STORE_PARTS.debezium.namespace;
     const where = subject('Debezium', name);
     assertResources(where, 'resources', sizing.resources);
-    if (props.image !== undefined && !/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$/.test(props.image)) {
+    // A tag, a digest, or both (`repo:tag@sha256:…`, the form production requires).
+    if (props.image !== undefined && !/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|(:[A-Za-z0-9_.-]+)?@sha256:[a-f0-9]{64})$/.test(props.image)) {
       throw new InputError(`${where}: 'image'`, props.image, 'allowed: a full image reference with a tag or digest');
     }
+    // Production runs nothing by a movable tag. The in-cluster build is run by digest: Strimzi 1.2.0 has Kaniko
+    // write `<image>@sha256:…` to the termination log (KafkaConnectBuild `--image-name-with-digest-file`) and
+    // deploys that (ConnectBuildOperator `kubernetesBuildWaitForFinish`).
+    if (props.image !== undefined && env.requireImageDigests) assertPinned(`${where}: 'image'`, props.image);
     const built = props.image === undefined;
     this.image = props.image ?? `${props.registry}/nx-debezium-connect:${KAFKA_VERSION}-${DEBEZIUM_VERSION}`;
 
