@@ -99,11 +99,10 @@ export const KAFKA_METADATA_VERSION = '4.3-IV0';
 export const DEBEZIUM_VERSION = '3.6.1.Final';
 
 /**
- * Where PostgreSQL base backups and WAL go: the platform's S3 (operations page, Velero section), one prefix
- * per environment so staging can never overwrite production's archive.
+ * The platform's S3 (operations page, Velero section). Bucket, prefix and credentials are per environment and
+ * tool (the release file's `backups:` block, lib/platform/backup-locations.ts).
  */
 export const BACKUP_TARGET = {
-  bucket: 'bana-backups',
   endpoint: 'https://s3.vnpaycloud.vn',
   region: 'ap-southeast-1',
 } as const;
