@@ -12,7 +12,7 @@ import { FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR, tempDir } from '.
  */
 describe('adding a service as the README says', () => {
   const order = Math.max(...migrationsOf(PLATFORM.services).map((m) => m.spec.order)) + 1;
-  const added: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: false, uses: ['postgres', 'kafka'], migration: { order } };
+  const added: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: false, uses: ['postgres', 'kafka'], topics: { produces: [`nx.${FIXTURE_SERVICE}.`], consumes: ['nx.sale.'] }, migration: { order } };
   const platform: PlatformSpec = { ...PLATFORM, services: [...PLATFORM.services, added] };
 
   test.each(['staging', 'production'] as const)('%s: the new service gets its workload, its migration Job, and every catalogue-derived count grows by one', (name) => {

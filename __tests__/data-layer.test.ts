@@ -10,6 +10,7 @@ import { InputError } from '../lib/platform/errors';
 import { PRIORITY_CLASSES } from '../lib/platform/priorities';
 import { STORE_PARTS } from '../lib/platform/stores';
 import { EnvironmentSpec } from '../lib/platform/types';
+import { SERVICES } from '../lib/platform/services';
 import { env, find, objects, tempDir, tryFind } from './helpers';
 
 const ENVS = ['staging', 'production'] as const;
@@ -69,7 +70,7 @@ describe('names the services and the runbook use', () => {
       expect(sts.spec.replicas).toBeGreaterThanOrEqual(1);
       const [first] = sts.spec.template.spec.containers;
       expect(first.name).toBe('redis');
-      expect(first.image).toMatch(/^redis:8\.\d+\.\d+-trixie$/);
+      expect(first.image).toMatch(/^redis:8\.\d+\.\d+-trixie@sha256:[a-f0-9]{64}$/);
       expect(first.env).toEqual(expect.arrayContaining([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'nx-redis', key: 'password' } } }]));
     });
 
@@ -89,7 +90,7 @@ describe('names the services and the runbook use', () => {
       }
     });
 
-    test(`${name}: Kafka pods are nx-kafka-<id> with ids from 0 and a plain listener on 29092`, () => {
+    test(`${name}: Kafka pods are nx-kafka-<id> with ids from 0; clients on TLS + SCRAM 9093, the runbook's plain 29092 for the broker pod only`, () => {
       const kafka = find(env(name), 'Kafka', 'nx', 'nx-broker');
       const pool = find(env(name), 'KafkaNodePool', 'kafka', 'nx-broker');
       // Strimzi names pods <cluster>-<pool>-<node id>.
@@ -97,16 +98,134 @@ describe('names the services and the runbook use', () => {
       expect(pool.metadata.annotations['strimzi.io/next-node-ids']).toBe('[0-99]');
       expect(pool.metadata.labels['strimzi.io/cluster']).toBe('nx');
       expect(pool.spec.roles).toContain('broker');
-      expect(kafka.spec.kafka.listeners).toEqual([expect.objectContaining({ port: 29092, tls: false, type: 'internal' })]);
+      expect(kafka.spec.kafka.listeners).toEqual([
+        expect.objectContaining({ name: 'clients', port: 9093, tls: true, type: 'internal', authentication: { type: 'scram-sha-512' } }),
+        expect.objectContaining({ name: 'local', port: 29092, tls: false, type: 'internal' }),
+      ]);
+      // Strimzi's own policy (if generated) admits only the brokers to the runbook's listener.
+      expect(kafka.spec.kafka.listeners[1].networkPolicyPeers).toEqual([{ podSelector: { matchLabels: { 'strimzi.io/cluster': 'nx', 'platform.bana.com.vn/part': 'kafka', 'strimzi.io/broker-role': 'true' } } }]);
+      expect(kafka.spec.kafka.authorization).toEqual({ type: 'simple', superUsers: ['ANONYMOUS'] });
       const service = find(env(name), 'Service', 'nx-kafka', 'nx-broker');
-      expect(service.spec.ports[0].port).toBe(29092);
-      expect(STORE_ENDPOINTS.kafka.KAFKA_BROKERS).toBe('nx-kafka.nx-broker.svc.cluster.local:29092');
+      expect(service.spec.ports.map((p: any) => p.port)).toEqual([9093]);
+      expect(STORE_ENDPOINTS.kafka.KAFKA_BROKERS).toBe('nx-kafka.nx-broker.svc.cluster.local:9093');
     });
 
-    test(`${name}: Typesense and Debezium run in nx-search; Debezium reads the primary and writes to nx-kafka:29092`, () => {
+    test(`${name}: no NetworkPolicy of the platform admits any pod to the runbook's listener 29092`, () => {
+      for (const p of objects(env(name), 'NetworkPolicy') as any[]) {
+        for (const rule of p.spec.ingress ?? []) {
+          const ports = (rule.ports ?? []).map((x: any) => x.port);
+          expect({ policy: `${p.metadata.namespace}/${p.metadata.name}`, opens29092: ports.includes(29092) || (ports.length === 0 && p.metadata.namespace === 'nx-broker') }).toEqual({
+            policy: `${p.metadata.namespace}/${p.metadata.name}`,
+            opens29092: false,
+          });
+        }
+      }
+    });
+
+    test(`${name}: one KafkaUser per Kafka-using service and one for Connect, SCRAM from a named Secret, ACLs from the catalogue`, () => {
+      const users = objects(env(name), 'KafkaUser') as any[];
+      const kafkaServices = SERVICES.filter((s) => (s.uses ?? []).includes('kafka'));
+      expect(users.map((u) => u.metadata.name).sort()).toEqual([...kafkaServices.map((s) => `nx-${s.name}`), 'nx-debezium'].sort());
+      for (const u of users) {
+        expect(u.metadata.namespace).toBe('nx-broker');
+        expect(u.metadata.labels['strimzi.io/cluster']).toBe('nx');
+        expect(u.spec.authentication).toEqual({ type: 'scram-sha-512', password: { valueFrom: { secretKeyRef: { name: u.metadata.name.replace(/^nx-/, 'nx-kafka-'), key: 'password' } } } });
+        expect(u.spec.authorization.type).toBe('simple');
+        // Never cluster-wide, never all topics.
+        for (const acl of u.spec.authorization.acls) {
+          expect(['topic', 'group']).toContain(acl.resource.type);
+          expect(acl.resource.name).not.toBe('*');
+          expect(acl.resource.name.length).toBeGreaterThan(3);
+        }
+      }
+      const sale = users.find((u) => u.metadata.name === 'nx-sale');
+      const rule = (n: string) => sale.spec.authorization.acls.find((a: any) => a.resource.name === n);
+      expect(rule('nx.sale.')).toEqual({ resource: { type: 'topic', name: 'nx.sale.', patternType: 'prefix' }, operations: ['Create', 'Describe', 'Write'] });
+      expect(rule('nx.payment.')).toEqual({ resource: { type: 'topic', name: 'nx.payment.', patternType: 'prefix' }, operations: ['Describe', 'Read'] });
+      expect(rule('nx-sale')).toEqual({ resource: { type: 'group', name: 'nx-sale', patternType: 'prefix' }, operations: ['Read'] });
+      // Nobody but Debezium writes CDC topics, and no service reads all of them (identity and payment tables included).
+      for (const u of users.filter((x) => x.metadata.name !== 'nx-debezium')) {
+        for (const acl of u.spec.authorization.acls) {
+          if (acl.resource.name.startsWith('nx-seller-core')) {
+            expect(acl.operations).not.toContain('Write');
+            expect(acl.resource.name).toMatch(/^nx-seller-core\.[a-z]+\.$/);
+          }
+        }
+      }
+      const debezium = users.find((u) => u.metadata.name === 'nx-debezium');
+      const names = debezium.spec.authorization.acls.map((a: any) => `${a.resource.type}:${a.resource.name}:${a.resource.patternType}`);
+      expect(names).toEqual([
+        'topic:nx-debezium-configs:literal',
+        'topic:nx-debezium-offsets:literal',
+        'topic:nx-debezium-status:literal',
+        'topic:nx-seller-core:prefix',
+        'topic:__debezium-heartbeat.nx-seller-core:literal',
+        'group:nx-debezium:literal',
+      ]);
+    });
+
+    test(`${name}: the User Operator runs (KafkaUsers need it), restricted, with our part label`, () => {
+      const kafka = find(env(name), 'Kafka', 'nx', 'nx-broker');
+      expect(kafka.spec.entityOperator.userOperator.resources.limits.memory).toBeDefined();
+      expect(kafka.spec.entityOperator.topicOperator).toBeUndefined();
+      expect(kafka.spec.entityOperator.template.pod.metadata.labels).toEqual({ 'platform.bana.com.vn/part': STORE_PARTS.kafkaUserOperator.selector['platform.bana.com.vn/part'] });
+      expect(kafka.spec.entityOperator.template.userOperatorContainer.securityContext).toMatchObject({ allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    });
+
+    test(`${name}: Kafka-using services get broker, mechanism, user and Secret name as config, the password and CA by key from Secrets`, () => {
+      for (const s of SERVICES) {
+        const cm = find(env(name), 'ConfigMap', `nx-${s.name}-config`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
+        const deploy = find(env(name), 'Deployment', `nx-${s.name}`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
+        const envVars = (deploy.spec.template.spec.containers[0].env ?? []).filter((e: any) => e.name.startsWith('KAFKA_'));
+        if (!(s.uses ?? []).includes('kafka')) {
+          expect(cm.data.KAFKA_BROKERS).toBeUndefined();
+          expect(envVars).toEqual([]);
+          continue;
+        }
+        expect(cm.data).toMatchObject({
+          KAFKA_BROKERS: 'nx-kafka.nx-broker.svc.cluster.local:9093',
+          KAFKA_SSL: 'true',
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: `nx-${s.name}`,
+          KAFKA_SASL_PASSWORD_SECRET: `nx-kafka-${s.name}`,
+        });
+        expect(envVars).toEqual([
+          { name: 'KAFKA_SASL_PASSWORD', valueFrom: { secretKeyRef: { name: `nx-kafka-${s.name}`, key: 'password' } } },
+          { name: 'KAFKA_SSL_CA', valueFrom: { secretKeyRef: { name: 'nx-kafka-cluster-ca', key: 'ca.crt' } } },
+        ]);
+      }
+    });
+
+    test(`${name}: Redis-using services get their ACL user name as config and its password by key; the nodes mount every password by key`, () => {
+      const sts = find(env(name), 'StatefulSet', 'nx-redis', 'nx-broker');
+      const sources = sts.spec.template.spec.volumes.find((v: any) => v.name === 'passwords').projected.sources;
+      expect(sources[0]).toEqual({ secret: { name: 'nx-redis', items: ['password', 'admin-password', 'replication-password'].map((k) => ({ key: k, path: k })) } });
+      const rules = find(env(name), 'ConfigMap', 'nx-redis-config').data['users.rules'];
+      for (const s of SERVICES) {
+        const cm = find(env(name), 'ConfigMap', `nx-${s.name}-config`, s.tier === 'backend' ? 'nx-backend' : 'nx-app');
+        const envVars = (find(env(name), 'Deployment', `nx-${s.name}`, s.tier === 'backend' ? 'nx-backend' : 'nx-app').spec.template.spec.containers[0].env ?? []).filter((e: any) => e.name.startsWith('REDIS_'));
+        if (!(s.uses ?? []).includes('redis')) {
+          expect({ s: s.name, user: cm.data.REDIS_USERNAME, env: envVars }).toEqual({ s: s.name, user: undefined, env: [] });
+          expect(rules).not.toContain(`nx-${s.name} `);
+          continue;
+        }
+        expect(cm.data.REDIS_USERNAME).toBe(`nx-${s.name}`);
+        expect(envVars).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `nx-redis-${s.name}`, key: 'password' } } }]);
+        expect(sources).toContainEqual({ secret: { name: `nx-redis-${s.name}`, items: [{ key: 'password', path: `nx-${s.name}` }] } });
+        expect(rules).toMatch(new RegExp(`^nx-${s.name} nx-${s.name} ~`, 'm'));
+      }
+      // The create Job authenticates as nx-admin; the redis container (runbook, probes) as default.
+      const job = find(env(name), 'Job', 'nx-redis-cluster-create', 'nx-broker');
+      expect(job.spec.template.spec.containers[0].env).toEqual([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'nx-redis', key: 'admin-password' } } }]);
+      expect(find(env(name), 'ConfigMap', 'nx-redis-config').data['redis.conf']).toContain('protected-mode yes');
+    });
+
+    test(`${name}: Typesense and Debezium run in nx-search; Debezium reads the primary and writes to nx-kafka:9093 with TLS and SCRAM`, () => {
       find(env(name), 'StatefulSet', 'nx-typesense', 'nx-search');
       const connect = find(env(name), 'KafkaConnect', 'nx-debezium', 'nx-search');
-      expect(connect.spec.bootstrapServers).toBe('nx-kafka.nx-broker.svc.cluster.local:29092');
+      expect(connect.spec.bootstrapServers).toBe('nx-kafka.nx-broker.svc.cluster.local:9093');
+      expect(connect.spec.tls).toEqual({ trustedCertificates: [{ secretName: 'nx-kafka-cluster-ca', certificate: 'ca.crt' }] });
+      expect(connect.spec.authentication).toEqual({ type: 'scram-sha-512', username: 'nx-debezium', passwordSecret: { secretName: 'nx-kafka-debezium', password: 'password' } });
       expect(connect.metadata.annotations['strimzi.io/use-connector-resources']).toBe('true');
       const connector = find(env(name), 'KafkaConnector', 'nx-seller-core-cdc', 'nx-search');
       expect(connector.metadata.labels['strimzi.io/cluster']).toBe('nx-debezium');
@@ -310,9 +429,11 @@ describe('change-data capture toggle', () => {
   });
 
   test('a prebuilt Connect image replaces the in-cluster build', () => {
-    const out = buildDataLayer(PRODUCTION, (spec) => spec, { debeziumImage: 'bcr.bana.com.vn/nx-debezium-connect:4.3.1-3.6.1.Final-ci' });
+    // Production requires the digest (staging would take the tag alone).
+    const image = `bcr.bana.com.vn/nx-debezium-connect:4.3.1-3.6.1.Final-ci@sha256:${'e'.repeat(64)}`;
+    const out = buildDataLayer(PRODUCTION, (spec) => spec, { debeziumImage: image });
     const connect = out.find((o) => o.kind === 'KafkaConnect');
-    expect(connect.spec.image).toBe('bcr.bana.com.vn/nx-debezium-connect:4.3.1-3.6.1.Final-ci');
+    expect(connect.spec.image).toBe(image);
     expect(connect.spec.build).toBeUndefined();
   });
 });
@@ -381,7 +502,7 @@ describe('validation', () => {
 const shell = spawnSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' });
 (shell.status === 0 ? describe : describe.skip)('Redis start-up script (sh and awk are installed)', () => {
   /** Runs prepare.sh with its absolute paths moved into a temp dir and `getent` answering from a table. */
-  function prepare(nodesConf: string, hosts: Record<string, string>, podIp: string): { nodes: string; conf: string; status: number | null; stderr: string } {
+  function prepare(nodesConf: string, hosts: Record<string, string>, podIp: string, secrets: Record<string, string> = {}): { nodes: string; conf: string; acl: string; status: number | null; stderr: string } {
     const dir = tempDir('bana-redis-');
     fs.mkdirSync(path.join(dir, 'data'));
     fs.mkdirSync(path.join(dir, 'run'));
@@ -389,12 +510,25 @@ const shell = spawnSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' });
     fs.writeFileSync(path.join(dir, 'data', 'nodes.conf'), nodesConf);
     const table = Object.entries(hosts).map(([h, ip]) => `${h}) echo "${ip}      ${h}" ;;`).join('\n');
     fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
-    const script = find(env('production'), 'ConfigMap', 'nx-redis-config').data['prepare.sh'].replace(/\/data\//g, `${dir}/data/`).replace(/\/run\/redis\//g, `${dir}/run/`);
+    const data = find(env('production'), 'ConfigMap', 'nx-redis-config').data;
+    fs.mkdirSync(path.join(dir, 'etc'));
+    fs.writeFileSync(path.join(dir, 'etc', 'users.rules'), data['users.rules']);
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    for (const line of data['users.rules'].split('\n').filter((l: string) => l && !l.startsWith('#'))) {
+      const file = line.split(' ')[1];
+      fs.writeFileSync(path.join(dir, 'secrets', file), secrets[file] ?? 'abc_123-XYZ');
+    }
+    const script = data['prepare.sh']
+      .replace(/\/data\//g, `${dir}/data/`)
+      .replace(/\/run\/redis\//g, `${dir}/run/`)
+      .replace(/\/etc\/redis-secrets/g, `${dir}/secrets`)
+      .replace(/\/etc\/redis\/users\.rules/g, `${dir}/etc/users.rules`);
     const result = spawnSync('sh', ['-c', script], {
       encoding: 'utf8',
-      env: { PATH: `${dir}/bin:${process.env.PATH}`, REDIS_PASSWORD: 'abc_123-XYZ', POD_IP: podIp, POD_NAME: 'nx-redis-0', CLUSTER_DOMAIN: 'nx-redis-headless.nx-broker.svc.cluster.local' },
+      env: { PATH: `${dir}/bin:${process.env.PATH}`, POD_IP: podIp, POD_NAME: 'nx-redis-0', CLUSTER_DOMAIN: 'nx-redis-headless.nx-broker.svc.cluster.local' },
     });
-    return { nodes: fs.readFileSync(path.join(dir, 'data', 'nodes.conf'), 'utf8'), conf: fs.readFileSync(path.join(dir, 'run', 'redis.conf'), 'utf8'), status: result.status, stderr: result.stderr };
+    const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
+    return { nodes: read(path.join(dir, 'data', 'nodes.conf')), conf: read(path.join(dir, 'run', 'redis.conf')), acl: read(path.join(dir, 'run', 'users.acl')), status: result.status, stderr: result.stderr };
   }
 
   const h = (i: number) => `nx-redis-${i}.nx-redis-headless.nx-broker.svc.cluster.local`;
@@ -419,10 +553,26 @@ const shell = spawnSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' });
     ]);
   });
 
-  test('writes the runtime config with the password and the announced name', () => {
-    const out = prepare(NODES, {}, '10.1.0.11');
-    expect(out.conf).toContain('requirepass abc_123-XYZ\nmasterauth abc_123-XYZ\n');
+  test('writes the ACL file (every user with its own password), the replication credentials and the announced name', () => {
+    const out = prepare(NODES, {}, '10.1.0.11', { password: 'runbook_1', 'admin-password': 'admin_2', 'replication-password': 'repl_3', 'nx-sale': 'sale_4' });
+    expect(out.status).toBe(0);
+    expect(out.conf).toContain('aclfile ');
+    expect(out.conf).toContain('masteruser nx-replication\nmasterauth repl_3\n');
+    expect(out.conf).not.toContain('requirepass');
+    expect(out.acl).toMatch(/^user default reset on >runbook_1 ~\* resetchannels -@all \+@read /m);
+    expect(out.acl).toMatch(/^user nx-admin reset on >admin_2 ~\* &\* \+@all$/m);
+    expect(out.acl).toMatch(/^user nx-sale reset on >sale_4 ~sale:\* ~cart:\* resetchannels /m);
     expect(out.conf).toContain(`cluster-announce-hostname ${h(0)}`);
     expect(out.conf).toContain('include /etc/redis/redis.conf');
+  });
+
+  test('fails, writing no user, when a password is missing or could inject an ACL rule', () => {
+    const injected = prepare(NODES, {}, '10.1.0.11', { 'nx-sale': 'x ~* +@all' });
+    expect(injected.status).not.toBe(0);
+    expect(injected.stderr).toContain('the Redis password nx-sale must be non-empty and contain only');
+    expect(injected.acl).not.toContain('nx-sale');
+    const empty = prepare(NODES, {}, '10.1.0.11', { 'admin-password': '' });
+    expect(empty.status).not.toBe(0);
+    expect(empty.acl).not.toContain('nx-admin');
   });
 });

@@ -45,7 +45,7 @@ function expectRefused(r: ReturnType<typeof run>, ...fragments: string[]): void 
 
 describe('inputs that used to be accepted are refused', () => {
   const cases: [string, string[], Record<string, string>, string[]][] = [
-    ['LATEST in production', ['--env', 'production', '--tag', 'LATEST'], {}, ['--tag: "LATEST"', "refuses 'latest' in any case"]],
+    ['LATEST in production', ['--env', 'production', '--tag', 'LATEST'], {}, ['--tag: "LATEST"', "refuses 'latest'", 'in any case']],
     ['a registry port above 65535', ['--registry', 'registry.example.com:99999'], {}, ['--registry: "registry.example.com:99999"', 'port (1-65535)']],
     ['a registry Docker would read as a Docker Hub repository', ['--registry', '1234', '--save'], {}, ['--registry: "1234"', "a registry host with a '.'"]],
     ['--env with an empty value', ['--env', ''], {}, ['--env: ""', 'leave --env out for every environment']],

@@ -32,12 +32,12 @@ describe('Velero schedules (operations page, "Backup Lên lịch")', () => {
       });
       expect(objects(env(name), 'Schedule')).toHaveLength(BACKUP_SCHEDULES.length);
     });
-    test(`${name}: the backup location is the page's bucket, region and endpoint, credentials by reference`, () => {
+    test(`${name}: the backup location is the page's bucket, region and endpoint under the environment's own prefix, credentials by reference`, () => {
       const bsl = find(env(name), 'BackupStorageLocation', 'default', 'nx-internal');
       expect(bsl.spec).toEqual({
         default: true,
         provider: 'aws',
-        objectStorage: { bucket: 'bana-backups' },
+        objectStorage: { bucket: 'bana-backups', prefix: `velero/${name}` },
         config: { region: 'ap-southeast-1', s3ForcePathStyle: 'true', s3Url: 'https://s3.vnpaycloud.vn' },
         credential: { name: 'cloud-credentials', key: 'cloud' },
       });
@@ -132,10 +132,10 @@ describe('edge', () => {
       expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
     });
 
-    test(`${name}: ingress-nginx and Traefik images are pinned, never latest`, () => {
+    test(`${name}: ingress-nginx and Traefik images are pinned (release tag and digest), never latest`, () => {
       for (const n of ['ingress-nginx-controller', 'traefik']) {
         const image = find(env(name), 'Deployment', n, 'nx-internal').spec.template.spec.containers[0].image;
-        expect(image).toMatch(/:v\d+\.\d+\.\d+$/);
+        expect(image).toMatch(/:v\d+\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       }
     });
   }

@@ -27,7 +27,7 @@ describe('image facts', () => {
     expect(factsFor('redis:8.10.2-trixie', 'bcr.example')?.repository).toBe('redis');
     expect(factsFor('redis@sha256:0123', 'bcr.example')?.repository).toBe('redis');
     expect(factsFor('docker.io/library/redis:8.10.2-trixie@sha256:0123', 'bcr.example')?.repository).toBe('redis');
-    expect(factsFor('postgres:16-alpine', 'bcr.example')?.repository).toBe('postgres');
+    expect(factsFor('postgres:16.15-alpine3.24', 'bcr.example')?.repository).toBe('postgres');
     expect(factsFor('busybox:1.36.1', 'bcr.example')?.repository).toBe('busybox');
     expect(factsFor('redis:7.2', 'bcr.example')).toBeUndefined();
     expect(factsFor('bcr.example/nx-identity:abc', 'bcr.example')?.repository).toBe('oven/bun');

@@ -66,7 +66,7 @@ describe('determinism and locality', () => {
   });
 
   test('adding a service adds its files and touches no unrelated file but lists, documents, the CI fragment and its namespace totals', () => {
-    const loyalty: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: true, uses: ['postgres', 'kafka'], migration: { order: Math.max(...PLATFORM.services.map((s) => s.migration?.order ?? 0)) + 1 } };
+    const loyalty: ServiceSpec = { name: FIXTURE_SERVICE, tier: 'backend', ha: true, uses: ['postgres', 'kafka'], topics: { produces: [`nx.${FIXTURE_SERVICE}.`], consumes: ['nx.sale.'] }, migration: { order: Math.max(...PLATFORM.services.map((s) => s.migration?.order ?? 0)) + 1 } };
     const after = tree({ ...PLATFORM, services: [...PLATFORM.services, loyalty] });
     const added = [...after.keys()].filter((f) => !before.has(f));
     expect(added.length).toBeGreaterThanOrEqual(2 * 4);

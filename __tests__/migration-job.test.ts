@@ -91,7 +91,7 @@ describe.each(['staging', 'production'] as const)('migration Jobs in %s', (envNa
     test("init containers: wait-for-db on the primary; wait-for-identity for every migration but identity's own", () => {
       const init = pod().initContainers;
       const db = init.find((c: any) => c.name === 'wait-for-db');
-      expect(db.image).toBe('postgres:16-alpine');
+      expect(db.image).toMatch(/^postgres:16\.\d+-alpine[0-9.]*@sha256:[a-f0-9]{64}$/);
       expect(db.command).toEqual(['sh', '-c', `until pg_isready -h ${PRIMARY} -p 5432; do sleep 2; done`]);
       // postgres:16-alpine's passwd lists root and postgres (uid 70) only: any other uid needs a user name,
       // or libpq makes no attempt and pg_isready answers "no attempt" for ever.
@@ -102,7 +102,7 @@ describe.each(['staging', 'production'] as const)('migration Jobs in %s', (envNa
         expect(init.map((c: any) => c.name)).toEqual(['wait-for-db']);
       } else {
         expect(init.map((c: any) => c.name)).toEqual(['wait-for-identity', 'wait-for-db']);
-        expect(identity.image).toBe('busybox:1.36');
+        expect(identity.image).toMatch(/^busybox:1\.36@sha256:[a-f0-9]{64}$/);
         expect(identity.command[2]).toContain(`wget -qO- ${IDENTITY_HEALTH}`);
         expect(identity.command[2]).toContain('sleep 2');
       }

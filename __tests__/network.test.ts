@@ -150,6 +150,7 @@ function expectedEgress(name: EnvironmentName, from: Endpoint, to: Endpoint, por
       return (
         (t.kind === 'store' && t.part === f.part && Object.values(part.peerPorts).includes(port)) ||
         (t.kind === 'store' && (part.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port) && Object.entries((STORE_PARTS[t.part] as any).selector as Record<string, string>).every(([k, v]) => to.labels[k] === v)) ||
+        (t.kind === 'store' && part.administers?.part === t.part && part.administers.ports.includes(port)) ||
         (part.kubernetesApi === true && toApi) ||
         (part.objectStorage === true && anywhere([443])) ||
         (part.externalHttps === true && anywhere([443]))
@@ -197,7 +198,11 @@ function expectedIngress(name: EnvironmentName, to: Endpoint, from: Endpoint, po
         const other = STORE_PARTS[f.part] as any;
         // A client part reaches the serving pods only (CNPG's Job pods carry no cnpg.io/podRole).
         const serving = Object.entries(part.selector as Record<string, string>).every(([k, v]) => to.labels[k] === v);
-        return (f.part === t.part && Object.values(part.peerPorts).includes(port)) || (serving && (other.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port));
+        return (
+          (f.part === t.part && Object.values(part.peerPorts).includes(port)) ||
+          (serving && (other.talksTo ?? []).includes(t.part) && clientPorts(t.part).includes(port)) ||
+          (other.administers?.part === t.part && other.administers.ports.includes(port))
+        );
       }
       return false;
     }

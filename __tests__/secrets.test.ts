@@ -32,6 +32,27 @@ describe('secrets', () => {
       }
     });
 
+    test(`${name}: the keys read by name are listed and checked: Connect's push Secret, CNPG's basic-auth Secrets, the connector's credentials, Kafka passwords`, () => {
+      const doc = env(name).files.get('SECRETS.md')!;
+      const expected: [string, string, string[]][] = [
+        ['nx-search', 'nx-debezium-build-push', ['.dockerconfigjson']],
+        ['nx-persistent', 'nx-postgresql-owner', ['password', 'username']],
+        ['nx-persistent', 'nx-postgresql-debezium', ['password', 'username']],
+        ['nx-search', 'nx-debezium-postgres', ['password', 'username']],
+        ['nx-search', 'nx-kafka-debezium', ['password']],
+        ['nx-search', 'nx-kafka-cluster-ca', ['ca.crt']],
+        ['nx-backend', 'nx-kafka-cluster-ca', ['ca.crt']],
+        ['nx-broker', 'nx-kafka-sale', ['password']],
+        ['nx-backend', 'nx-kafka-sale', ['password']],
+      ];
+      for (const [ns, secret, keys] of expected) {
+        const row = doc.split('\n').find((l) => l.startsWith(`| ${ns} | \`${secret}\``));
+        expect({ secret, row: row !== undefined, whole: row?.includes('every key') }).toEqual({ secret, row: true, whole: false });
+        expect(doc).toContain(`check '${ns}' '${secret}' ${keys.map((k) => `'${k}'`).join(' ')}\n`);
+      }
+      expect(doc).toMatch(/^\| nx-search \| `nx-debezium-build-push` \| kubernetes.io\/dockerconfigjson/m);
+    });
+
     test(`${name}: bcr-registry is listed for every namespace that pulls from the registry, and checked`, () => {
       const registry = env(name).release.registry;
       const pulling = new Set(
@@ -67,7 +88,8 @@ describe('secrets', () => {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'n' }, data: { JWT_SECRET_NAME: 'not-a-ref' } },
     ] as unknown as KubeObject[];
     const found = secretReferences(objs).map((r) => `${r.namespace}/${r.name}${r.key ? `:${r.key}` : ''}`).sort();
-    expect(found).toEqual(['db/app', 'db/s3:ACCESS_KEY_ID', 'db/s3:ACCESS_SECRET_KEY', 'db/su', 'n/env-secret:password', 'n/proj', 'n/pull', 'n/vol', 'n/whole']);
+    // CNPG's initdb.secret is basic-auth (username, password); a volume with `items` reads those keys only.
+    expect(found).toEqual(['db/app:password', 'db/app:username', 'db/s3:ACCESS_KEY_ID', 'db/s3:ACCESS_SECRET_KEY', 'db/su', 'n/env-secret:password', 'n/proj', 'n/pull', 'n/vol:a', 'n/whole']);
   });
 });
 

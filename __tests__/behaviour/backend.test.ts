@@ -3,7 +3,7 @@ import { PodRunner, RunningPod, ScenarioFailure } from '../../lib/behaviour/pod-
 import { KubeObject } from '../../lib/output/render';
 import { DATA_IMAGES } from '../../lib/platform/data';
 import { env, objects } from '../helpers';
-import { describeWithPrograms } from './support';
+import { describeWithPrograms, fixtureSecrets } from './support';
 
 /*
  * Substitutions (image → this scenario), from the image facts:
@@ -20,10 +20,6 @@ import { describeWithPrograms } from './support';
  *   (`bun run migrate`) is not run.
  */
 
-const SECRETS: Record<string, Record<string, string>> = {
-  'nx-backend/nx-shared-secret': {},
-  ...Object.fromEntries(['identity', 'commerce', 'sale', 'finance', 'inventory', 'ledger', 'pricing', 'payment-api', 'payment-worker', 'signal'].map((s) => [`nx-backend/nx-${s}-secret`, {}])),
-};
 
 /** The service stand-in: serves the health path from the env on the port from the env, as the app must. */
 const STAND_IN = ['sh', '-c', 'mkdir -p "/tmp/www$(dirname "$HEALTH_PATH")" && echo ok > "/tmp/www$HEALTH_PATH" && exec httpd -f -p "$PORT" -h /tmp/www'];
@@ -98,7 +94,7 @@ describeWithPrograms('behaviour: migrations, identity and a second service again
     async (name) => {
       const synth = env(name);
       const all = objects(synth);
-      const runner = new PodRunner(all, synth.release.registry, SECRETS);
+      const runner = new PodRunner(all, synth.release.registry, fixtureSecrets(all));
       try {
         const db = await startDatabase(runner);
         await runner.waitFor(db, 'postgres', 'readinessProbe', 30_000);
@@ -142,7 +138,7 @@ describeWithPrograms('behaviour: migrations, identity and a second service again
     const job = migrationJobs(all).find((j) => j.metadata.labels['app.kubernetes.io/name'] === 'identity');
     const wait = job.spec.template.spec.initContainers.find((c: any) => c.name === 'wait-for-db');
     wait.env = (wait.env ?? []).filter((e: any) => e.name !== 'PGUSER');
-    const runner = new PodRunner(all, synth.release.registry, SECRETS);
+    const runner = new PodRunner(all, synth.release.registry, fixtureSecrets(all));
     try {
       const db = await startDatabase(runner);
       await runner.waitFor(db, 'postgres', 'readinessProbe', 30_000);

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { PodRunner, RunningPod } from '../../lib/behaviour/pod-runner';
 import { tail } from '../../lib/behaviour/processes';
 import { env, objects } from '../helpers';
-import { describeWithPrograms, range } from './support';
+import { describeWithPrograms, fixtureSecrets, range } from './support';
 
 /*
  * Substitutions (image → this scenario), from the image facts:
@@ -15,7 +15,6 @@ import { describeWithPrograms, range } from './support';
  */
 
 const NAMESPACE = 'nx-broker';
-const SECRETS = { 'nx-broker/nx-redis': { password: 'behaviour-test-password' } };
 
 async function clusterInfo(runner: PodRunner, pod: RunningPod): Promise<string> {
   const outcome = await runner.exec(pod, 'redis', ['redis-cli', '-h', '127.0.0.1', '-p', '6379', 'cluster', 'nodes'], 5000);
@@ -27,7 +26,7 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
     '%s: the cluster forms, every pod turns ready, it survives a pod restart with a new address and all pods restarting at once',
     async (name) => {
       const synth = env(name);
-      const runner = new PodRunner(objects(synth), synth.release.registry, SECRETS);
+      const runner = new PodRunner(objects(synth), synth.release.registry, fixtureSecrets(objects(synth)));
       try {
         const sts = runner.find('StatefulSet', NAMESPACE, 'nx-redis');
         const replicas: number = sts.spec.replicas;

@@ -31,7 +31,19 @@ export interface SecretRef {
 const CLUSTER_SCOPED_SECRET_NAMESPACE: Readonly<Record<string, string>> = { ClusterIssuer: NAMESPACES.internal };
 
 const SECRET_KEY = /secret|credential/i;
-const SECRET_NAME_STRING = /^secret$|secretname$/i;
+/** A string field that holds a Secret's name (Strimzi's build output names its push Secret `pushSecret`). */
+const SECRET_NAME_STRING = /^secret$|secretname$|^pushsecret$/i;
+/**
+ * Fields next to a `secretName` that name the one key read: Strimzi's `PasswordSecretSource.password` and
+ * `CertSecretSource.certificate` (api io.strimzi.api.kafka.model.common, 1.2.0).
+ */
+const KEY_FIELDS = ['key', 'password', 'certificate'] as const;
+/**
+ * CloudNativePG v1.30.0 reads a `kubernetes.io/basic-auth` Secret's `username` and `password` keys where a
+ * Cluster names it in `bootstrap.initdb.secret` and `managed.roles[].passwordSecret` (docs: "Bootstrap",
+ * "Declarative role management"; pkg/utils `GetUserPasswordFromSecret` reads exactly those two keys).
+ */
+const BASIC_AUTH_FIELDS: Readonly<Record<string, readonly string[]>> = { 'initdb.secret': ['username', 'password'], 'roles.passwordSecret': ['username', 'password'] };
 /** Arrays whose elements are named things; the element's name makes `usage` readable. */
 const NAMED_ELEMENTS: Readonly<Record<string, string>> = { containers: 'container', initContainers: 'init container', env: 'env', volumes: 'volume' };
 
@@ -49,7 +61,7 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
     const record = (name: string, where: string[], path: string[], key?: string, optional = false, explicitNamespace?: string): void => {
       const last = path[path.length - 1];
       const field = path.slice(-2).join('.');
-      const pullSecret = path.includes('imagePullSecrets');
+      const pullSecret = path.includes('imagePullSecrets') || last === 'pushSecret';
       const tls = o.kind === 'Ingress' && path.includes('tls');
       const createdBy: SecretCreator =
         (tls && certManaged) || (o.kind === 'Certificate' && last === 'secretName') || (o.kind === 'ClusterIssuer' && path.includes('privateKeySecretRef'))
@@ -83,9 +95,16 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
         const secretish = inSecret || SECRET_KEY.test(k);
         const next = [...path, k];
         if (secretish && typeof v === 'string' && SECRET_NAME_STRING.test(k)) {
-          record(v, where, next, undefined, value.optional === true);
+          // A volume that projects named `items` reads those keys (and fails to mount without them).
+          const items = Array.isArray(value.items) ? value.items.filter(isRecord).map((i) => i.key).filter((x): x is string => typeof x === 'string') : [];
+          const keyField = KEY_FIELDS.find((f) => typeof value[f] === 'string');
+          const keys = items.length > 0 ? items : keyField ? [value[keyField] as string] : [undefined];
+          for (const key of keys) record(v, where, next, key, value.optional === true);
         } else if (secretish && isRecord(v) && typeof v.name === 'string') {
-          record(v.name, where, next, typeof v.key === 'string' ? v.key : undefined, v.optional === true, typeof v.namespace === 'string' ? v.namespace : undefined);
+          const known = o.apiVersion.startsWith('postgresql.cnpg.io/') ? BASIC_AUTH_FIELDS[next.slice(-2).join('.')] : undefined;
+          const items = Array.isArray(v.items) ? v.items.filter(isRecord).map((i) => i.key).filter((x): x is string => typeof x === 'string') : [];
+          const keys = typeof v.key === 'string' ? [v.key] : items.length > 0 ? items : (known ?? [undefined]);
+          for (const key of keys) record(v.name, where, next, key, v.optional === true, typeof v.namespace === 'string' ? v.namespace : undefined);
         } else {
           walk(v, next, where, secretish);
         }

@@ -324,20 +324,16 @@ export class PodRunner {
         // The kubelet creates emptyDirs 0777; with fsGroup they belong to it, setgid.
         owner(dir, fsGroup !== undefined ? 0o2777 : 0o777);
       } else if (volume.configMap || volume.secret) {
-        const source = volume.configMap
-          ? this.find('ConfigMap', options.namespace, volume.configMap.name).data ?? {}
-          : this.secretData(options, volume.secret.secretName, volume.secret.optional === true);
         const spec = volume.configMap ?? volume.secret;
-        const items: { key: string; path: string; mode?: number }[] = spec.items ?? Object.keys(source).map((key) => ({ key, path: key }));
-        for (const item of items) {
-          if (!(item.key in source)) throw new ScenarioFailure(`${options.owner}: volume '${volume.name}' names key '${item.key}', which ${volume.configMap ? `ConfigMap ${volume.configMap.name}` : `Secret ${spec.secretName}`} does not have`);
-          const file = path.join(dir, item.path);
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fs.writeFileSync(file, source[item.key]);
-          // The kubelet adds group read for fsGroup on these read-only volumes (volume.SetVolumeOwnership).
-          const mode = (item.mode ?? spec.defaultMode ?? 0o644) | (fsGroup !== undefined ? 0o440 : 0);
-          fs.chmodSync(file, mode);
-          if (fsGroup !== undefined) fs.chownSync(file, 0, fsGroup);
+        this.writeKeys(options, volume.name, dir, volume.configMap ? { configMap: spec } : { secret: spec }, spec.defaultMode, fsGroup);
+        fs.chmodSync(dir, 0o755);
+      } else if (volume.projected) {
+        // A projected volume is its sources' keys in one folder, each source with its own items and modes.
+        for (const source of volume.projected.sources ?? []) {
+          if (!source.configMap && !source.secret) {
+            throw new ScenarioFailure(`${options.owner}: projected volume '${volume.name}' has a source the runner does not materialize (${Object.keys(source).join(', ')})`);
+          }
+          this.writeKeys(options, volume.name, dir, source, volume.projected.defaultMode, fsGroup);
         }
         fs.chmodSync(dir, 0o755);
       } else if (volume.persistentVolumeClaim) {
@@ -354,6 +350,26 @@ export class PodRunner {
       result.set(claim, dir);
     }
     return result;
+  }
+
+  /** Writes the keys of one ConfigMap or Secret (all, or its `items`) into a volume's folder, as the kubelet does. */
+  private writeKeys(options: PodOptions, volumeName: string, dir: string, source: { configMap?: any; secret?: any }, defaultMode: number | undefined, fsGroup: number | undefined): void {
+    const spec = source.configMap ?? source.secret;
+    const name = source.configMap ? spec.name : spec.secretName ?? spec.name;
+    const data: Record<string, string> = source.configMap
+      ? this.find('ConfigMap', options.namespace, name).data ?? {}
+      : this.secretData(options, name, spec.optional === true);
+    const items: { key: string; path: string; mode?: number }[] = spec.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    for (const item of items) {
+      if (!(item.key in data)) throw new ScenarioFailure(`${options.owner}: volume '${volumeName}' names key '${item.key}', which ${source.configMap ? 'ConfigMap' : 'Secret'} ${name} does not have`);
+      const file = path.join(dir, item.path);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, data[item.key]);
+      // The kubelet adds group read for fsGroup on these read-only volumes (volume.SetVolumeOwnership).
+      const mode = (item.mode ?? spec.defaultMode ?? defaultMode ?? 0o644) | (fsGroup !== undefined ? 0o440 : 0);
+      fs.chmodSync(file, mode);
+      if (fsGroup !== undefined) fs.chownSync(file, 0, fsGroup);
+    }
   }
 
   private secretData(options: PodOptions, name: string, optional: boolean): Record<string, string> {

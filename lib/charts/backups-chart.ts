@@ -3,6 +3,7 @@ import { BackupStorageLocation } from '../../imports/velero-bsl-velero.io';
 import { Schedule } from '../../imports/velero-schedule-velero.io';
 import { VolumeSnapshotLocation } from '../../imports/velero-vsl-velero.io';
 import { BACKUP_LOCATION, BACKUP_SCHEDULES, SNAPSHOT_LOCATION, VELERO_NAMESPACE } from '../platform/backups';
+import { defaultBackupLocations } from '../platform/backup-locations';
 import { commonLabels } from '../platform/conventions';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
@@ -14,14 +15,16 @@ import { EnvironmentContext, LayerChart } from './layer-chart';
 export class BackupsChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext) {
     super(scope, { folder, context });
+    const location = context.release.backups?.velero ?? defaultBackupLocations(context.environment.name).velero;
     new BackupStorageLocation(this, 'StorageLocation', {
       metadata: { name: BACKUP_LOCATION.name, namespace: VELERO_NAMESPACE, labels: commonLabels('velero', 'backup-location') },
       spec: {
         default: true,
         provider: BACKUP_LOCATION.provider,
-        objectStorage: { bucket: BACKUP_LOCATION.bucket },
+        // This environment's own prefix: Velero lists (and syncs into the cluster) only backups under it.
+        objectStorage: { bucket: location.bucket, prefix: location.prefix },
         config: { ...BACKUP_LOCATION.config },
-        credential: { ...BACKUP_LOCATION.credential },
+        credential: { name: location.credentialSecret, key: BACKUP_LOCATION.credential.key },
       },
     });
     new VolumeSnapshotLocation(this, 'SnapshotLocation', {

@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { DataLayer } from '../constructs/data/data-layer';
 import { namespaceOf, storesOf } from '../platform/conventions';
 import { DATA_LAYER } from '../platform/data';
+import { kafkaUserOf, serviceAcls } from '../platform/kafka';
+import { redisRules, redisUserOf } from '../platform/redis';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /**
@@ -21,6 +23,9 @@ export class DataChart extends LayerChart {
       spec: DATA_LAYER[environment.name],
       registry: release.registry,
       kafkaClientNamespaces,
+      postgresBackup: release.backups?.postgres,
+      redisUsers: platform.services.filter((s) => storesOf(s).includes('redis')).map((s) => ({ name: redisUserOf(s), secretUser: s.name, rules: redisRules(s) })),
+      kafkaUsers: platform.services.filter((s) => storesOf(s).includes('kafka')).map((s) => ({ name: kafkaUserOf(s), secretUser: s.name, acls: serviceAcls(s) })),
     });
   }
 }

@@ -1,3 +1,4 @@
+import { imageTag } from '../platform/images';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, PART_OF } from '../platform/conventions';
@@ -38,7 +39,7 @@ export class IngressNginx extends Construct {
       throw new Error(`IngressNginx '${INGRESS_NGINX.name}': 'replicas' (${props.replicas}) must be a whole number >= 1`);
     }
     const { name, namespace } = INGRESS_NGINX;
-    const labels = { ...commonLabels('ingress-nginx', 'controller'), 'app.kubernetes.io/version': INGRESS_NGINX.image.split(':')[1] };
+    const labels = { ...commonLabels('ingress-nginx', 'controller'), 'app.kubernetes.io/version': imageTag(INGRESS_NGINX.image) };
     const metadata = { name, namespace, labels };
     const selector = { ...INGRESS_NGINX.selector };
     const leader = 'ingress-nginx-leader';

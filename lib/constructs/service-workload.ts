@@ -14,7 +14,7 @@ import {
   workloadName,
 } from '../platform/conventions';
 import { capabilityLabels } from '../platform/capabilities';
-import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
+import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName, storeCredentials } from '../platform/config';
 import { EnvironmentSpec, ServiceSpec } from '../platform/types';
 import { DisruptionBudget } from './disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from './spread';
@@ -99,6 +99,7 @@ export class ServiceWorkload extends Construct {
         { secretRef: { name: SHARED_SECRET } },
         { secretRef: { name: serviceSecretName(service) } },
       ],
+      env: storeCredentialEnv(service),
       resources: resourceRequirements(resourcesOf(service)),
       securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [TMP_MOUNT],
@@ -187,4 +188,10 @@ function digest(data: readonly Record<string, string>[]): string {
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/** The credentials of the stores a service uses, each read by key from its own Secret (never envFrom). */
+function storeCredentialEnv(service: ServiceSpec): k8s.EnvVar[] | undefined {
+  const env = storeCredentials(service).map((c): k8s.EnvVar => ({ name: c.env, valueFrom: { secretKeyRef: { name: c.secret, key: c.key } } }));
+  return env.length > 0 ? env : undefined;
 }

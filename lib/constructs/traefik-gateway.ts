@@ -1,3 +1,4 @@
+import { imageTag } from '../platform/images';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, PART_OF } from '../platform/conventions';
@@ -37,7 +38,7 @@ export class TraefikGateway extends Construct {
       throw new Error(`TraefikGateway '${TRAEFIK.name}': 'replicas' (${props.replicas}) must be a whole number >= 1`);
     }
     const { name, namespace } = TRAEFIK;
-    const labels = { ...commonLabels('traefik', 'gateway'), 'app.kubernetes.io/version': TRAEFIK.image.split(':')[1] };
+    const labels = { ...commonLabels('traefik', 'gateway'), 'app.kubernetes.io/version': imageTag(TRAEFIK.image) };
     const metadata = { name, namespace, labels };
     const selector = { ...TRAEFIK.selector };
     const watch = ['get', 'list', 'watch'];

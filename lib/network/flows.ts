@@ -255,6 +255,9 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
     for (const other of ('talksTo' in part ? part.talksTo : []) as readonly StorePartName[]) {
       flows.push({ from: pods(group), to: pods(servingGroup(other)), ports: tcp(...Object.values(STORE_PARTS[other].clientPorts)), reason: `${name} is a client of ${other}` });
     }
+    if ('administers' in part) {
+      flows.push({ from: pods(group), to: pods(servingGroup(part.administers.part)), ports: tcp(...part.administers.ports), reason: `${name} administers ${part.administers.part}` });
+    }
     if ('operator' in part) {
       flows.push({ from: { kind: 'namespace', namespace: part.operator.namespace }, to: pods(group), ports: tcp(...part.operator.ports), reason: `the operator in ${part.operator.namespace} manages ${name}` });
     }

@@ -137,8 +137,22 @@ export const OPERATOR_PODS: readonly OperatorPod[] = [
       'app.kubernetes.io/managed-by': 'cloudnative-pg',
     },
   },
-  // Strimzi: the node pools, Kafka Connect (Debezium) and its image build. No entity operator, Cruise
-  // Control or exporter is configured, so Strimzi runs no other pod in our namespaces.
+  // Strimzi: the node pools, the Entity Operator (User Operator only), Kafka Connect (Debezium) and its image
+  // build. No topic operator, Cruise Control or exporter is configured, so Strimzi runs no other pod here.
+  {
+    id: 'kafka user operator',
+    createdBy: STRIMZI,
+    source: 'cluster-operator EntityOperator.java (COMPONENT_TYPE entity-operator), api KafkaResources.entityOperatorDeploymentName',
+    namespace: NAMESPACES.broker,
+    labels: {
+      'strimzi.io/cluster': DATA_NAMES.kafkaCluster,
+      'strimzi.io/kind': 'Kafka',
+      'strimzi.io/name': `${DATA_NAMES.kafkaCluster}-entity-operator`,
+      'strimzi.io/component-type': 'entity-operator',
+      // Ours, from entityOperator.template.pod.
+      [PART_LABEL]: 'kafka-user-operator',
+    },
+  },
   { id: 'kafka broker (combined)', createdBy: STRIMZI, source: 'cluster-operator KafkaPool.java, KafkaCluster.java', namespace: NAMESPACES.broker, labels: kafkaNode(DATA_NAMES.kafkaBrokerPool, 0, true, true), environments: ['staging'] },
   { id: 'kafka broker', createdBy: STRIMZI, source: 'cluster-operator KafkaPool.java, KafkaCluster.java', namespace: NAMESPACES.broker, labels: kafkaNode(DATA_NAMES.kafkaBrokerPool, 0, true, false), environments: ['production'] },
   { id: 'kafka controller', createdBy: STRIMZI, source: 'cluster-operator KafkaPool.java, KafkaCluster.java', namespace: NAMESPACES.broker, labels: kafkaNode(DATA_NAMES.kafkaControllerPool, 100, false, true), environments: ['production'] },
@@ -240,6 +254,10 @@ export const OPERATOR_FLOW_NEEDS: readonly FlowNeed[] = [
   ...KAFKA_NODES.flatMap((a) => KAFKA_NODES.map((b): FlowNeed => ({ from: pod(a), to: pod(b), ports: [DATA_PORTS.kafkaControlPlane, DATA_PORTS.kafkaReplication], why: 'KRaft quorum and replication' }))),
   ...KAFKA_NODES.map((a): FlowNeed => ({ from: { operator: 'strimzi' }, to: pod(a), ports: [DATA_PORTS.kafkaControlPlane, DATA_PORTS.kafkaReplication, DATA_PORTS.kafkaAgent], why: 'the Strimzi operator administers the nodes and reads the agent' })),
   ...KAFKA_NODES.map((a): FlowNeed => ({ from: pod('kafka connect'), to: pod(a), ports: [DATA_PORTS.kafkaClients], why: 'Debezium writes change events to Kafka' })),
+  // The User Operator applies SCRAM credentials and ACLs over the Admin API on the replication listener
+  // (EntityUserOperatorSpec DEFAULT_BOOTSTRAP_SERVERS_PORT 9091) and watches KafkaUsers and Secrets.
+  ...KAFKA_NODES.map((a): FlowNeed => ({ from: pod('kafka user operator'), to: pod(a), ports: [DATA_PORTS.kafkaReplication], why: 'the User Operator manages SCRAM users and ACLs' })),
+  { from: pod('kafka user operator'), to: { external: 'api-server' }, ports: ['api'], why: 'the User Operator watches KafkaUsers and their password Secrets' },
   ...CNPG_DB_PODS.filter((a) => a.startsWith('cnpg instance')).map((a): FlowNeed => ({ from: pod('kafka connect'), to: pod(a), ports: [DATA_PORTS.postgres], why: "Debezium streams the primary's logical replication slot" })),
   { from: pod('kafka connect'), to: pod('kafka connect'), ports: [DATA_PORTS.kafkaConnectRest], why: 'Connect workers forward REST requests to the leader' },
   { from: { operator: 'strimzi' }, to: pod('kafka connect'), ports: [DATA_PORTS.kafkaConnectRest], why: 'the Strimzi operator manages connectors over the REST API' },

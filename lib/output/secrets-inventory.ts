@@ -47,6 +47,11 @@ function keysCell(e: InventoryEntry): string {
   return [...named, ...(e.whole ? ['every key (read whole)'] : [])].join(', ');
 }
 
+/** Keys the check verifies: those read by name, and the one key a registry credential must have. */
+function checkedKeys(e: InventoryEntry): readonly string[] {
+  return e.type === 'kubernetes.io/dockerconfigjson' ? ['.dockerconfigjson'] : e.keys;
+}
+
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
@@ -93,7 +98,7 @@ export function secretsInventoryDocument(context: DocumentContext): GeneratedFil
     '    if [ -z "$value" ] || [ "$value" = "<no value>" ]; then echo "missing key: $ns/$name $key"; missing=1; fi',
     '  done',
     '}',
-    ...byHand.filter((e) => !e.optional).map((e) => ['check', e.namespace, e.name, ...e.keys].map(shellQuote).join(' ').replace(/^'check'/, 'check')),
+    ...byHand.filter((e) => !e.optional).map((e) => ['check', e.namespace, e.name, ...checkedKeys(e)].map(shellQuote).join(' ').replace(/^'check'/, 'check')),
     'exit $missing',
     '```',
     '',

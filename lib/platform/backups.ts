@@ -7,13 +7,16 @@ import { NAMESPACES } from './conventions';
 
 export const VELERO_NAMESPACE = NAMESPACES.internal;
 
+/**
+ * Velero's location apart from bucket, prefix and credential Secret, which are per environment (the release
+ * file's `backups.velero`, lib/platform/backup-locations.ts).
+ */
 export const BACKUP_LOCATION = {
   name: 'default',
   provider: 'aws',
-  bucket: 'bana-backups',
   config: { region: 'ap-southeast-1', s3ForcePathStyle: 'true', s3Url: 'https://s3.vnpaycloud.vn' },
-  /** The credentials file `velero install --secret-file` would load, created by hand instead. */
-  credential: { name: 'cloud-credentials', key: 'cloud' },
+  /** The key of the credentials file `velero install --secret-file` would load, created by hand instead. */
+  credential: { key: 'cloud' },
 } as const;
 
 export const SNAPSHOT_LOCATION = { name: 'default', provider: 'aws', config: { region: 'ap-southeast-1' } } as const;

@@ -1,3 +1,4 @@
+import { imageRef, THIRD_PARTY_IMAGES } from './images';
 import { createHash } from 'crypto';
 import { DataStore, EnvironmentSpec, ResourceSpec, ServiceSpec, Tier } from './types';
 
@@ -35,10 +36,10 @@ export const PULL_SECRET = 'bcr-registry';
 
 export const DEFAULT_REGISTRY = 'bcr.bana.com.vn';
 
-/** Images the platform pulls from public registries, pinned. */
+/** Images the platform pulls from public registries, pinned by digest (lib/platform/images.ts). */
 export const UTILITY_IMAGES = {
-  busybox: 'busybox:1.36',
-  postgresClient: 'postgres:16-alpine',
+  busybox: imageRef(THIRD_PARTY_IMAGES.busybox),
+  postgresClient: imageRef(THIRD_PARTY_IMAGES.postgresClient),
 } as const;
 
 export const TIER_DEFAULTS: Record<Tier, { readonly resources: ResourceSpec }> = {

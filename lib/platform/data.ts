@@ -1,3 +1,4 @@
+import { imageRef, THIRD_PARTY_IMAGES } from './images';
 import { EnvironmentName, ResourceSpec } from './types';
 
 /**
@@ -25,7 +26,7 @@ export const DATA_NAMES = {
   kafkaCluster: 'nx',
   kafkaBrokerPool: 'kafka',
   kafkaControllerPool: 'kafka-controller',
-  /** ClusterIP Service on the client listener (`nx-kafka:29092`, KAFKA_BROKERS). */
+  /** ClusterIP Service on the authenticated client listener (`nx-kafka:9093`, KAFKA_BROKERS). */
   kafkaService: 'nx-kafka',
   typesense: 'nx-typesense',
   /** Strimzi KafkaConnect running Debezium; Strimzi names its pods and Service `<name>-connect*`. */
@@ -40,8 +41,15 @@ export const DATA_PORTS = {
   redis: 6379,
   /** Redis Cluster bus: always the client port + 10000. */
   redisBus: 16379,
-  /** The runbook's `--bootstrap-server localhost:29092`. */
-  kafkaClients: 29092,
+  /** The client listener: TLS with SCRAM-SHA-512 authentication, the port every client uses. */
+  kafkaClients: 9093,
+  /**
+   * The runbook's `--bootstrap-server localhost:29092`: a plain listener that only the broker pod itself uses
+   * (no NetworkPolicy admits any pod to it). Strimzi gives 29092 no meaning of its own: every user listener
+   * binds `0.0.0.0:<port>` (cluster-operator 1.2.0 KafkaBrokerConfigurationBuilder `withListeners`), ports
+   * below 9092 and 9404/9999 are refused (ListenersValidator `FORBIDDEN_PORTS`, `LOWEST_ALLOWED_PORT_NUMBER`).
+   */
+  kafkaLocal: 29092,
   /** Strimzi's fixed internal listeners: KRaft controllers, replication (TLS), and the Kafka agent. */
   kafkaControlPlane: 9090,
   kafkaReplication: 9091,
@@ -58,7 +66,8 @@ export const DATA_PORTS = {
 export const PART_LABEL = 'platform.bana.com.vn/part';
 
 /**
- * Images, pinned. Each one is maintained upstream and chosen for the reason given.
+ * Images, pinned by digest (lib/platform/images.ts cites where each digest comes from). Each one is
+ * maintained upstream and chosen for the reason given.
  */
 export const DATA_IMAGES = {
   /**
@@ -67,17 +76,16 @@ export const DATA_IMAGES = {
    * immutable build tag plus digest. `standard` carries pg_failover_slots (logical slots survive failover on
    * PG16) and works with the Barman Cloud plugin; the in-tree `system` images are deprecated.
    */
-  postgres:
-    'ghcr.io/cloudnative-pg/postgresql:16.15-202608310817-standard-trixie@sha256:6fedafdbf8b5b241e94c0307783a4875525141b98c4cbb8ec8a0b4134e9545d6',
+  postgres: imageRef(THIRD_PARTY_IMAGES.postgres),
   /** PgBouncer image CloudNativePG itself defaults to (pkg/versions DefaultPgbouncerImage). */
-  pgbouncer: 'ghcr.io/cloudnative-pg/pgbouncer:1.25.1',
+  pgbouncer: imageRef(THIRD_PARTY_IMAGES.pgbouncer),
   /**
    * The Docker official `redis` image, maintained by Redis (docker-library/official-images `library/redis`:
    * 8.10.2 on Debian trixie). Not `bitnamilegacy/*`, which is frozen since 2025-08-28. Runs as uid/gid 999.
    */
-  redis: 'redis:8.10.2-trixie',
+  redis: imageRef(THIRD_PARTY_IMAGES.redis),
   /** Official Typesense server image. */
-  typesense: 'typesense/typesense:30.2',
+  typesense: imageRef(THIRD_PARTY_IMAGES.typesense),
 } as const;
 
 /** uid/gid of the `redis` user in the official image (docker-library/redis Dockerfile). */
@@ -91,11 +99,10 @@ export const KAFKA_METADATA_VERSION = '4.3-IV0';
 export const DEBEZIUM_VERSION = '3.6.1.Final';
 
 /**
- * Where PostgreSQL base backups and WAL go: the platform's S3 (operations page, Velero section), one prefix
- * per environment so staging can never overwrite production's archive.
+ * The platform's S3 (operations page, Velero section). Bucket, prefix and credentials are per environment and
+ * tool (the release file's `backups:` block, lib/platform/backup-locations.ts).
  */
 export const BACKUP_TARGET = {
-  bucket: 'bana-backups',
   endpoint: 'https://s3.vnpaycloud.vn',
   region: 'ap-southeast-1',
 } as const;
@@ -108,15 +115,41 @@ export const DATA_SECRETS = {
   postgresBackup: { name: 'nx-postgresql-backup-s3', keys: ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY'] },
   /** nx-persistent, kubernetes.io/basic-auth: the CDC replication role (`username` = nx_debezium). */
   postgresDebezium: { name: 'nx-postgresql-debezium', keys: ['username', 'password'] },
-  /** nx-broker: the Redis password (`[A-Za-z0-9_-]+`). */
-  redis: { name: 'nx-redis', keys: ['password'] },
+  /**
+   * nx-broker: passwords (`[A-Za-z0-9_-]+`) of the Redis cluster's own users: `password` (user `default`, the
+   * runbook's `$REDIS_PASSWORD`), `admin-password` (`nx-admin`), `replication-password` (`nx-replication`).
+   */
+  redis: { name: 'nx-redis', keys: ['password', 'admin-password', 'replication-password'] },
   /** nx-search: the Typesense bootstrap admin key. */
   typesense: { name: 'nx-typesense', keys: ['api-key'] },
   /** nx-search: the same credentials as nx-postgresql-debezium, for the connector. */
   debeziumPostgres: { name: 'nx-debezium-postgres', keys: ['username', 'password'] },
   /** nx-search, kubernetes.io/dockerconfigjson: push rights on the registry for the Connect image build. */
   debeziumBuildPush: { name: 'nx-debezium-build-push', keys: ['.dockerconfigjson'] },
+  /**
+   * nx-backend and nx-search: a copy of Strimzi's cluster CA certificate (`nx-cluster-ca-cert`, key `ca.crt`, in
+   * nx-broker), so clients verify the brokers' TLS certificates. Public, but a Secret because Strimzi's
+   * KafkaConnect `tls.trustedCertificates` reads only Secrets.
+   */
+  kafkaClusterCa: { name: 'nx-kafka-cluster-ca', keys: ['ca.crt'] },
 } as const;
+
+/**
+ * The Secret holding a Kafka user's SCRAM-SHA-512 password, key `password`: the same name and value in
+ * nx-broker (the KafkaUser reads it, `authentication.password.valueFrom`) and in the client's namespace (the
+ * client reads it). Created by hand, like every credential.
+ */
+export function kafkaPasswordSecret(user: string): { readonly name: string; readonly keys: readonly ['password'] } {
+  return { name: `nx-kafka-${user}`, keys: ['password'] };
+}
+
+/**
+ * The Secret holding a service's Redis ACL password, key `password`: the same name and value in nx-broker
+ * (the Redis nodes read it) and in nx-backend (the service reads it).
+ */
+export function redisPasswordSecret(service: string): { readonly name: string; readonly keys: readonly ['password'] } {
+  return { name: `nx-redis-${service}`, keys: ['password'] };
+}
 
 /** The CDC replication role, publication and slot in PostgreSQL (fixed: renaming them loses the stream position). */
 export const CDC = {

@@ -1,3 +1,4 @@
+import { imageRef, THIRD_PARTY_IMAGES } from './images';
 import { healthPathOf, isPublic, NAMESPACES } from './conventions';
 import { EnvironmentName, EnvironmentSpec, PlatformSpec, ResourceSpec, ServiceSpec } from './types';
 
@@ -100,7 +101,7 @@ interface EdgeComponent {
 export const INGRESS_NGINX = {
   name: 'ingress-nginx-controller',
   namespace: NAMESPACES.internal,
-  image: 'registry.k8s.io/ingress-nginx/controller:v1.14.0',
+  image: imageRef(THIRD_PARTY_IMAGES.ingressNginx),
   uid: 101,
   selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
@@ -113,7 +114,7 @@ export const INGRESS_NGINX = {
 export const TRAEFIK = {
   name: 'traefik',
   namespace: NAMESPACES.internal,
-  image: 'traefik:v3.7.11',
+  image: imageRef(THIRD_PARTY_IMAGES.traefik),
   uid: 65532,
   selector: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/component': 'gateway' },
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },

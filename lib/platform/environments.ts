@@ -20,7 +20,9 @@ export const PRODUCTION: EnvironmentSpec = {
   haReplicas: { min: 3, max: 6 },
   singleReplicas: { min: 1, max: 1 },
   spreadAcrossNodes: true,
-  forbiddenTags: ['latest'],
+  // The pipeline's moving tags (`latest` on develop and main) and branch names: production runs commit SHAs.
+  forbiddenTags: ['latest', 'main', 'master', 'develop', 'stable', 'edge', 'nightly'],
+  requireImageDigests: true,
   appEnv: 'production',
 };
 

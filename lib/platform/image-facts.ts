@@ -162,7 +162,9 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
   },
   {
     repository: 'postgres',
-    version: '16-alpine',
+    // The pinned build is 16.15-alpine3.24 (lib/platform/images.ts); docker-library generates every 16/alpine*
+    // Dockerfile from one template, so the user, paths and entrypoint read in 16/alpine3.22 hold for it.
+    version: '16.15',
     source:
       'docker-library/postgres 16/alpine3.22/Dockerfile: `addgroup -g 70 -S postgres; adduser -u 70 -S -D -G postgres ' +
       '-H -h /var/lib/postgresql -s /bin/sh postgres`, /var/run/postgresql 3777 postgres, PGDATA /var/lib/postgresql/data, ' +

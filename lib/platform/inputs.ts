@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Document, isMap, isScalar, parseDocument, Scalar } from 'yaml';
 import { DEFAULT_REGISTRY, imageRepository, packageOf } from './conventions';
 import { InputError } from './errors';
+import { BackupLocations, parseBackupLocations } from './backup-locations';
 import { GitOpsSpec, parseGitOps } from './gitops';
 import { ClusterNetwork, parseClusterNetwork } from './network-inputs';
 import { assertImageTag, assertRegistry, splitImageVersion } from './rules';
@@ -77,7 +78,7 @@ export function resolveRelease(platform: PlatformSpec, env: EnvironmentSpec, dir
   }
   const registry = overrides.registry?.value ?? fromFile.registry ?? DEFAULT_REGISTRY;
   assertRegistry(overrides.registry?.input ?? `${file}: 'registry'`, registry);
-  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops, network: fromFile.network };
+  return { registry, tag, tags: sortKeys(tags), gitops: fromFile.gitops, network: fromFile.network, backups: fromFile.backups };
 }
 
 interface ReleaseFileContent {
@@ -86,6 +87,7 @@ interface ReleaseFileContent {
   readonly tags: Record<string, string>;
   readonly gitops: GitOpsSpec;
   readonly network: ClusterNetwork;
+  readonly backups: BackupLocations;
 }
 
 function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: string): ReleaseFileContent {
@@ -104,8 +106,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
     throw new InputError(`release file ${file}`, data, 'allowed: a mapping with `tag`, optional `tags` and `registry`');
   }
   for (const key of Object.keys(data)) {
-    if (!['registry', 'tag', 'tags', 'gitops', 'network'].includes(key)) {
-      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops, network');
+    if (!['registry', 'tag', 'tags', 'gitops', 'network', 'backups'].includes(key)) {
+      throw new InputError(`release file ${file}: key`, key, 'allowed: registry, tag, tags, gitops, network, backups');
     }
   }
   if (typeof data.tag !== 'string') {
@@ -134,7 +136,8 @@ function readReleaseFile(platform: PlatformSpec, env: EnvironmentSpec, file: str
   }
   const gitops = parseGitOps(`release file ${file}: 'gitops'`, data.gitops);
   const network = parseClusterNetwork(`release file ${file}: 'network'`, data.network);
-  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops, network };
+  const backups = parseBackupLocations(`release file ${file}: 'backups'`, data.backups, env.name, platform.environments.map((e) => e.name));
+  return { registry: data.registry as string | undefined, tag: data.tag, tags, gitops, network, backups };
 }
 
 /**

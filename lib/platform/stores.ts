@@ -34,9 +34,11 @@ export interface StorePart {
   readonly objectStorage?: boolean;
   /** Whether the pods call the Kubernetes API server (operator instance managers do). */
   readonly kubernetesApi?: boolean;
+  /** Another part's peer (not client) ports this part reaches, as an administrator of it. */
+  readonly administers?: { readonly part: StorePartKey; readonly ports: readonly number[] };
 }
 
-type StorePartKey = 'postgres' | 'pgbouncer' | 'redis' | 'redisClusterCreate' | 'kafka' | 'typesense' | 'debezium' | 'debeziumBuild';
+type StorePartKey = 'postgres' | 'pgbouncer' | 'redis' | 'redisClusterCreate' | 'kafka' | 'kafkaUserOperator' | 'typesense' | 'debezium' | 'debeziumBuild';
 
 export const STORE_PARTS = {
   /**
@@ -89,7 +91,8 @@ export const STORE_PARTS = {
   },
   /**
    * Strimzi Kafka nodes of cluster `nx` (brokers `nx-kafka-N`, and in production the KRaft controllers
-   * `nx-kafka-controller-N`). Clients use the plain listener 29092; nodes talk to each other on the
+   * `nx-kafka-controller-N`). Clients use the TLS + SCRAM listener 9093 (the plain 29092 is for the broker
+   * pod itself: no flow opens it); nodes talk to each other on the
    * controller (9090) and replication (9091) listeners; the Strimzi operator uses 9090, 9091 and the
    * Kafka agent (8443), which only the operator queries (broker state for rolling restarts).
    *
@@ -103,6 +106,21 @@ export const STORE_PARTS = {
     clientPorts: { clients: DATA_PORTS.kafkaClients },
     peerPorts: { controlplane: DATA_PORTS.kafkaControlPlane, replication: DATA_PORTS.kafkaReplication },
     operator: { namespace: 'strimzi', ports: [DATA_PORTS.kafkaControlPlane, DATA_PORTS.kafkaReplication, DATA_PORTS.kafkaAgent] },
+  },
+  /**
+   * Strimzi's Entity Operator with only the User Operator (Deployment `nx-entity-operator`): watches
+   * KafkaUsers through the API and applies their SCRAM credentials and ACLs over the Admin API on the
+   * replication listener 9091 with its own certificate (Strimzi 1.2.0 EntityUserOperatorSpec
+   * `DEFAULT_BOOTSTRAP_SERVERS_PORT` 9091, `<cluster>-kafka-bootstrap`); the pod carries our part label from
+   * `entityOperator.template.pod`.
+   */
+  kafkaUserOperator: {
+    namespace: NAMESPACES.broker,
+    selector: { 'strimzi.io/cluster': DATA_NAMES.kafkaCluster, [PART_LABEL]: 'kafka-user-operator' },
+    clientPorts: {},
+    peerPorts: {},
+    administers: { part: 'kafka', ports: [DATA_PORTS.kafkaReplication] },
+    kubernetesApi: true,
   },
   /** Typesense nodes (StatefulSet `nx-typesense`): API on 8108, Raft peering on 8107. */
   typesense: {

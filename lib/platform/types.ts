@@ -1,5 +1,6 @@
 import type { ClusterNetwork } from './network-inputs';
 import type { GitOpsSpec } from './gitops';
+import type { BackupLocations } from './backup-locations';
 
 /**
  * The platform as typed data. Everything the synthesizer writes is derived from values of these types;
@@ -14,6 +15,30 @@ export type Tier = 'backend' | 'frontend';
 
 /** The stateful stores a service can declare it uses; the data layer and network policies follow from it. */
 export type DataStore = 'postgres' | 'redis' | 'kafka' | 'typesense';
+
+/** Kafka topic name prefixes a service writes and reads. */
+export interface KafkaTopics {
+  /** Prefixes it produces to (and may create topics under). */
+  readonly produces: readonly string[];
+  /** Prefixes it consumes. */
+  readonly consumes: readonly string[];
+}
+
+/** A service's Redis access: key patterns, pub/sub channels, command categories beyond the base set. */
+export interface RedisAccess {
+  /** Key patterns (`sale:*`); use a hash tag prefix (`{sale}:*`) only if the service's keys carry it. */
+  readonly keys: readonly string[];
+  /**
+   * Pub/sub channel patterns.
+   * @default - none
+   */
+  readonly channels?: readonly string[];
+  /**
+   * Command categories added to the base (`pubsub`, `scripting`, `keyspace`, `blocking`); `@dangerous` stays removed.
+   * @default - none
+   */
+  readonly categories?: readonly string[];
+}
 
 /** CPU and memory for one container, in Kubernetes quantity notation. */
 export interface ResourceSpec {
@@ -76,6 +101,17 @@ export interface ServiceSpec {
    */
   readonly uses?: readonly DataStore[];
   /**
+   * Kafka topics this service produces to and consumes from, as name prefixes (`nx.sale.`): its KafkaUser's
+   * ACLs are derived from them (lib/platform/kafka.ts). Required when `uses` has `kafka`.
+   * @default - none
+   */
+  readonly topics?: KafkaTopics;
+  /**
+   * What its Redis ACL user (`nx-<name>`) may touch (lib/platform/redis.ts). Required when `uses` has `redis`.
+   * @default - none
+   */
+  readonly redis?: RedisAccess;
+  /**
    * Container resources of the app container.
    * @default - the tier's default (see `TIER_DEFAULTS`)
    */
@@ -112,6 +148,11 @@ export interface EnvironmentSpec {
   readonly spreadAcrossNodes: boolean;
   /** Image tags this environment refuses, because they move (e.g. `latest` in production). */
   readonly forbiddenTags: readonly string[];
+  /**
+   * Whether every image pulled from outside the platform's registry must be pinned by digest.
+   * @default false
+   */
+  readonly requireImageDigests?: boolean;
   /** Value of `APP_ENV` in every service's shared configuration. */
   readonly appEnv: string;
 }
@@ -141,4 +182,9 @@ export interface Release {
    * @default - `CLUSTER_NETWORK_DEFAULTS` (lib/platform/network-inputs.ts)
    */
   readonly network?: ClusterNetwork;
+  /**
+   * Where Velero and CloudNativePG write this environment's backups (bucket, prefix, credential Secret).
+   * @default - `defaultBackupLocations(env)` (lib/platform/backup-locations.ts)
+   */
+  readonly backups?: BackupLocations;
 }

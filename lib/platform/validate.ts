@@ -1,8 +1,11 @@
+import { assertPinned, imageRef, PinnedImage, THIRD_PARTY_IMAGES } from './images';
+import { validateTopics } from './kafka';
+import { validateRedisAccess } from './redis';
 import { IDENTITY_SERVICE, replicasOf } from './conventions';
 import { InputError } from './errors';
 import { MAX_MIGRATION_NAME_LENGTH } from './migrations';
 import { assertDnsLabel } from './rules';
-import { DataStore, EnvironmentName, PlatformSpec, ServiceSpec, Tier } from './types';
+import { DataStore, EnvironmentName, EnvironmentSpec, PlatformSpec, ServiceSpec, Tier } from './types';
 
 /**
  * Semantic checks of the platform description, run before anything is synthesized. Each failure names the
@@ -31,6 +34,7 @@ export function validatePlatform(platform: PlatformSpec): void {
     if (env.haReplicas.min < 2) {
       throw new InputError(`environment '${env.name}': 'haReplicas.min'`, env.haReplicas.min, 'allowed: 2 or more (HA services need a second replica)');
     }
+    validateImages(env);
   }
   validateMigrations(platform.services);
   if (!platform.services.some((s) => s.name === IDENTITY_SERVICE && s.tier === 'backend')) {
@@ -102,6 +106,11 @@ const SERVICE_SCHEMA = object({
   replicas: { check: recordOf(ENVIRONMENT_NAMES, replicas), optional: true },
   migration: { check: object({ order: { check: num }, name: { check: str, optional: true } }), optional: true },
   config: { check: recordOf(null, str), optional: true },
+  topics: { check: object({ produces: { check: arrayOf(str) }, consumes: { check: arrayOf(str) } }), optional: true },
+  redis: {
+    check: object({ keys: { check: arrayOf(str) }, channels: { check: arrayOf(str), optional: true }, categories: { check: arrayOf(str), optional: true } }),
+    optional: true,
+  },
 });
 
 /** Every field of an environment (`EnvironmentSpec`). */
@@ -114,6 +123,7 @@ const ENVIRONMENT_SCHEMA = object({
   spreadAcrossNodes: { check: bool },
   forbiddenTags: { check: arrayOf(str) },
   appEnv: { check: str },
+  requireImageDigests: { check: bool, optional: true },
 });
 
 /**
@@ -137,6 +147,12 @@ function validateShape(platform: PlatformSpec): void {
   }
 }
 
+/** Where the environment requires digests, every image from outside the platform's registry has one. */
+export function validateImages(env: EnvironmentSpec, images: Readonly<Record<string, PinnedImage>> = THIRD_PARTY_IMAGES): void {
+  if (!env.requireImageDigests) return;
+  for (const [name, image] of Object.entries(images)) assertPinned(`environment '${env.name}': image '${name}' (lib/platform/images.ts)`, imageRef(image));
+}
+
 function validateService(service: ServiceSpec, platform: PlatformSpec): void {
   const where = `service '${service.name}'`;
   if (service.healthPath !== undefined && !/^\/[A-Za-z0-9/_.~-]*$/.test(service.healthPath)) {
@@ -147,6 +163,8 @@ function validateService(service: ServiceSpec, platform: PlatformSpec): void {
     const other = platform.services.find((o) => o !== service && (o.package ?? o.name) === service.package && o.tier !== service.tier);
     if (other) throw new InputError(`${where}: 'package'`, service.package, `allowed: a package whose services share one tier (${other.name} is ${other.tier})`);
   }
+  validateTopics(where, service);
+  validateRedisAccess(where, service);
   const uses = service.uses ?? [];
   if (new Set(uses).size !== uses.length) {
     throw new InputError(`${where}: 'uses'`, uses, 'allowed: each store at most once');

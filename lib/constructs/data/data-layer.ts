@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { CAPABILITY_VALUE, usesLabel } from '../../platform/capabilities';
 import { DATA_NAMES, DATA_PORTS, DataLayerSpec } from '../../platform/data';
+import { BackupLocation } from '../../platform/backup-locations';
 import { InputError } from '../../platform/errors';
+import { DEBEZIUM_KAFKA_USER, debeziumAcls, KafkaAcl } from '../../platform/kafka';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { Debezium } from './debezium';
@@ -18,6 +20,21 @@ export interface DataLayerProps {
   readonly registry: string;
   /** Namespaces of the services that declared `uses: ['kafka']`; Debezium's is added when CDC is on. */
   readonly kafkaClientNamespaces: readonly string[];
+  /**
+   * Where PostgreSQL backs up (the release file's `backups.postgres`).
+   * @default - `defaultBackupLocations(env).postgres`
+   */
+  readonly postgresBackup?: BackupLocation;
+  /**
+   * The services' Redis ACL users.
+   * @default - no service users
+   */
+  readonly redisUsers?: readonly { readonly name: string; readonly secretUser: string; readonly rules: string }[];
+  /**
+   * The services' Kafka users and ACLs; Debezium's is added when CDC is on.
+   * @default - no service users
+   */
+  readonly kafkaUsers?: readonly { readonly name: string; readonly secretUser: string; readonly acls: readonly KafkaAcl[] }[];
   /**
    * A prebuilt Debezium Connect image; see `DebeziumProps.image`.
    * @default - Strimzi builds the image in the cluster
@@ -46,14 +63,15 @@ export class DataLayer extends Construct {
     const cdc = spec.debezium.enabled;
     const storageClass = spec.storageClass;
 
-    this.postgres = new PostgresCluster(this, 'Postgres', { environment, sizing: spec.postgres, storageClass, logicalReplication: cdc });
-    this.redis = new RedisCluster(this, 'Redis', { environment, sizing: spec.redis, storageClass });
+    this.postgres = new PostgresCluster(this, 'Postgres', { environment, sizing: spec.postgres, storageClass, logicalReplication: cdc, backupLocation: props.postgresBackup });
+    this.redis = new RedisCluster(this, 'Redis', { environment, sizing: spec.redis, storageClass, users: props.redisUsers });
     // Services that declare kafka carry its capability label; Debezium is selected by its own labels.
     const kafkaClients = [
       ...[...new Set(props.kafkaClientNamespaces)].sort().map((namespace) => ({ namespace, selector: { [usesLabel('kafka')]: CAPABILITY_VALUE } })),
       ...(cdc ? [{ namespace: STORE_PARTS.debezium.namespace, selector: STORE_PARTS.debezium.selector }] : []),
     ];
-    this.kafka = new KafkaCluster(this, 'Kafka', { environment, sizing: spec.kafka, clientPeers: kafkaClients, storageClass });
+    const users = [...(props.kafkaUsers ?? []), ...(cdc ? [{ name: DEBEZIUM_KAFKA_USER, secretUser: 'debezium', acls: debeziumAcls() }] : [])];
+    this.kafka = new KafkaCluster(this, 'Kafka', { environment, sizing: spec.kafka, clientPeers: kafkaClients, users, storageClass });
     this.typesense = new TypesenseCluster(this, 'Typesense', { environment, sizing: spec.typesense, storageClass });
     if (cdc) {
       this.debezium = new Debezium(this, 'Debezium', {

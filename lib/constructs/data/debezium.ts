@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import {
   KafkaConnect,
+  KafkaConnectSpecAuthenticationType,
   KafkaConnectSpecBuildOutputType,
   KafkaConnectSpecBuildPluginsArtifactsType,
   KafkaConnectSpecBuildResourcesLimits,
@@ -8,7 +9,9 @@ import {
 } from '../../../imports/strimzi-kafkaconnect-kafka.strimzi.io';
 import { KafkaConnector } from '../../../imports/strimzi-kafkaconnector-kafka.strimzi.io';
 import { commonLabels, NODE_POOL_LABEL, PULL_SECRET } from '../../platform/conventions';
-import { CDC, DATA_NAMES, DATA_PORTS, DATA_SECRETS, DEBEZIUM_VERSION, DebeziumSizing, KAFKA_VERSION, PART_LABEL } from '../../platform/data';
+import { CDC, DATA_NAMES, DATA_PORTS, DATA_SECRETS, DEBEZIUM_VERSION, DebeziumSizing, KAFKA_VERSION, kafkaPasswordSecret, PART_LABEL } from '../../platform/data';
+import { assertPinned } from '../../platform/images';
+import { DEBEZIUM_KAFKA_USER } from '../../platform/kafka';
 import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
@@ -39,7 +42,7 @@ const CREDENTIALS_MOUNT = '/mnt/postgres-credentials';
  * the Debezium PostgreSQL plugin, and a KafkaConnector that Strimzi registers through the Connect REST API
  * (no manual call after deploy). The connector streams `nx_seller_core` from the primary with `pgoutput`
  * over the publication and replication role CNPG declares, through one fixed slot, into topics
- * `nx-seller-core.<schema>.<table>` on `nx-kafka:29092`.
+ * `nx-seller-core.<schema>.<table>` on `nx-kafka:9093` (TLS, SCRAM-SHA-512 as `nx-debezium`).
  */
 export class Debezium extends Construct {
   public readonly connect: KafkaConnect;
@@ -54,14 +57,20 @@ export class Debezium extends Construct {
     const namespace = STORE_PARTS.debezium.namespace;
     const where = subject('Debezium', name);
     assertResources(where, 'resources', sizing.resources);
-    if (props.image !== undefined && !/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|@sha256:[a-f0-9]{64})$/.test(props.image)) {
+    // A tag, a digest, or both (`repo:tag@sha256:…`, the form production requires).
+    if (props.image !== undefined && !/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|(:[A-Za-z0-9_.-]+)?@sha256:[a-f0-9]{64})$/.test(props.image)) {
       throw new InputError(`${where}: 'image'`, props.image, 'allowed: a full image reference with a tag or digest');
     }
+    // Production runs nothing by a movable tag. The in-cluster build is run by digest: Strimzi 1.2.0 has Kaniko
+    // write `<image>@sha256:…` to the termination log (KafkaConnectBuild `--image-name-with-digest-file`) and
+    // deploys that (ConnectBuildOperator `kubernetesBuildWaitForFinish`).
+    if (props.image !== undefined && env.requireImageDigests) assertPinned(`${where}: 'image'`, props.image);
     const built = props.image === undefined;
     this.image = props.image ?? `${props.registry}/nx-debezium-connect:${KAFKA_VERSION}-${DEBEZIUM_VERSION}`;
 
     const labels = commonLabels('debezium', 'cdc');
     const credentials = DATA_SECRETS.debeziumPostgres;
+    const kafkaPassword = kafkaPasswordSecret('debezium');
     const restrictedContainer = {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -82,6 +91,13 @@ export class Debezium extends Construct {
         version: KAFKA_VERSION,
         replicas: 1,
         bootstrapServers: props.bootstrapServers,
+        // The client listener: TLS verified against the copy of Strimzi's cluster CA, SCRAM as `nx-debezium`.
+        tls: { trustedCertificates: [{ secretName: DATA_SECRETS.kafkaClusterCa.name, certificate: DATA_SECRETS.kafkaClusterCa.keys[0] }] },
+        authentication: {
+          type: KafkaConnectSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
+          username: DEBEZIUM_KAFKA_USER,
+          passwordSecret: { secretName: kafkaPassword.name, password: kafkaPassword.keys[0] },
+        },
         groupId: name,
         configStorageTopic: `${name}-configs`,
         offsetStorageTopic: `${name}-offsets`,
@@ -121,7 +137,8 @@ export class Debezium extends Construct {
             priorityClassName: PRIORITY_CLASSES.data.name,
             affinity: nodePoolAffinity(env),
             securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
-            volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name } }],
+            // Only the two keys the connector reads (as files), so a Secret without them fails the mount.
+            volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name, items: credentials.keys.map((key) => ({ key, path: key })) } }],
           },
           connectContainer: {
             securityContext: restrictedContainer,

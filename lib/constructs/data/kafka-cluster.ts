@@ -1,6 +1,21 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Kafka, KafkaSpecKafkaListenersType } from '../../../imports/strimzi-kafka-kafka.strimzi.io';
+import {
+  Kafka,
+  KafkaSpecEntityOperatorUserOperatorResourcesLimits,
+  KafkaSpecKafkaAuthorizationType,
+  KafkaSpecKafkaListenersAuthenticationType,
+  KafkaSpecKafkaListenersType,
+} from '../../../imports/strimzi-kafka-kafka.strimzi.io';
+import {
+  KafkaUser,
+  KafkaUserSpecAuthenticationType,
+  KafkaUserSpecAuthorizationAclsOperations,
+  KafkaUserSpecAuthorizationAclsResourcePatternType,
+  KafkaUserSpecAuthorizationAclsResourceType,
+  KafkaUserSpecAuthorizationType,
+} from '../../../imports/strimzi-kafkauser-kafka.strimzi.io';
+import { KafkaAcl } from '../../platform/kafka';
 import {
   KafkaNodePool,
   KafkaNodePoolSpecResourcesLimits,
@@ -11,7 +26,7 @@ import {
   KafkaNodePoolSpecTemplate,
 } from '../../../imports/strimzi-kafkanodepool-kafka.strimzi.io';
 import { commonLabels, NODE_POOL_LABEL } from '../../platform/conventions';
-import { DATA_NAMES, DATA_PORTS, KAFKA_METADATA_VERSION, KAFKA_VERSION, KafkaSizing, PART_LABEL } from '../../platform/data';
+import { DATA_NAMES, DATA_PORTS, KAFKA_METADATA_VERSION, KAFKA_VERSION, kafkaPasswordSecret, KafkaSizing, PART_LABEL } from '../../platform/data';
 import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
@@ -29,11 +44,32 @@ export interface KafkaClusterProps {
    */
   readonly clientPeers: readonly { readonly namespace: string; readonly selector: Readonly<Record<string, string>> }[];
   /**
+   * One KafkaUser per client: `name` is the principal (`User:<name>`), `secretUser` names its password
+   * Secret (`kafkaPasswordSecret(secretUser)`, SCRAM-SHA-512), `acls` what it may do.
+   */
+  readonly users: readonly { readonly name: string; readonly secretUser: string; readonly acls: readonly KafkaAcl[] }[];
+  /**
    * StorageClass of the Kafka volumes.
    * @default - the cluster's default StorageClass
    */
   readonly storageClass?: string;
 }
+
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+const OPERATIONS: Record<KafkaAcl['operations'][number], KafkaUserSpecAuthorizationAclsOperations> = {
+  Read: KafkaUserSpecAuthorizationAclsOperations.READ,
+  Write: KafkaUserSpecAuthorizationAclsOperations.WRITE,
+  Create: KafkaUserSpecAuthorizationAclsOperations.CREATE,
+  Describe: KafkaUserSpecAuthorizationAclsOperations.DESCRIBE,
+  DescribeConfigs: KafkaUserSpecAuthorizationAclsOperations.DESCRIBE_CONFIGS,
+};
 
 /** Strimzi's label on pods that run the broker role (the selector of its own bootstrap Service). */
 const BROKER_ROLE_LABEL = 'strimzi.io/broker-role';
@@ -41,9 +77,10 @@ const BROKER_ROLE_LABEL = 'strimzi.io/broker-role';
 /**
  * Kafka in KRaft mode through Strimzi (`kafka.strimzi.io/v1`): the Kafka `nx` with the broker node pool
  * `kafka`, so the brokers are the pods `nx-kafka-0..N-1` the runbook execs into, and Strimzi's image has
- * `/opt/kafka/bin/kafka-topics.sh`. Clients use the plain listener 29092 (the runbook's `localhost:29092`)
- * through the Service `nx-kafka`. Production runs a dedicated controller pool (`nx-kafka-controller-N`);
- * staging runs combined controller+broker nodes.
+ * `/opt/kafka/bin/kafka-topics.sh`. Clients use the TLS listener 9093 with SCRAM-SHA-512 through the Service
+ * `nx-kafka`, as the KafkaUser the User Operator keeps in step with its ACLs (`authorization: simple`). The
+ * runbook's `localhost:29092` is a plain listener no other pod may reach. Production runs a dedicated
+ * controller pool (`nx-kafka-controller-N`); staging runs combined controller+broker nodes.
  */
 export class KafkaCluster extends Construct {
   public readonly kafka: Kafka;
@@ -76,15 +113,28 @@ export class KafkaCluster extends Construct {
               name: 'clients',
               port: DATA_PORTS.kafkaClients,
               type: KafkaSpecKafkaListenersType.INTERNAL,
-              // Plain, unauthenticated: the runbook's kafka-topics.sh connects with no client config. Access is
-              // limited by NetworkPolicy to the namespaces that need Kafka.
-              tls: false,
+              // Server certificates from Strimzi's cluster CA; clients verify them with a copy of its ca.crt.
+              tls: true,
+              authentication: { type: KafkaSpecKafkaListenersAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512 },
               networkPolicyPeers: props.clientPeers.map((peer) => ({
                 namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': peer.namespace } },
                 podSelector: { matchLabels: { ...peer.selector } },
               })),
             },
+            {
+              // The runbook's `kafka-topics.sh --bootstrap-server localhost:29092` inside a broker pod, with no
+              // client config: plain and unauthenticated, so its principal is User:ANONYMOUS (a super user below).
+              // Strimzi binds it on 0.0.0.0 like every listener; the platform's policies admit no pod to 29092,
+              // and Strimzi's own generated policy (if enabled) only the brokers themselves.
+              name: 'local',
+              port: DATA_PORTS.kafkaLocal,
+              type: KafkaSpecKafkaListenersType.INTERNAL,
+              tls: false,
+              networkPolicyPeers: [{ podSelector: { matchLabels: { ...partSelector, [BROKER_ROLE_LABEL]: 'true' } } }],
+            },
           ],
+          // StandardAuthorizer: deny unless an ACL allows. ANONYMOUS is only ever the local listener's principal.
+          authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE, superUsers: ['ANONYMOUS'] },
           config: {
             'default.replication.factor': sizing.replicationFactor,
             'min.insync.replicas': sizing.minInSyncReplicas,
@@ -96,8 +146,51 @@ export class KafkaCluster extends Construct {
           },
           template: { podDisruptionBudget: { maxUnavailable: 1 } },
         },
+        // Only the User Operator: it applies the KafkaUsers' SCRAM credentials and ACLs (topics are created by
+        // their producers under the ACLs). It reaches the brokers on 9091 with its own certificate.
+        entityOperator: {
+          userOperator: {
+            resources: crdResources(
+              { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              (v) => KafkaSpecEntityOperatorUserOperatorResourcesLimits.fromString(v),
+            ),
+          },
+          template: {
+            pod: {
+              metadata: { labels: { [PART_LABEL]: STORE_PARTS.kafkaUserOperator.selector[PART_LABEL] } },
+              priorityClassName: PRIORITY_CLASSES.data.name,
+              securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            },
+            userOperatorContainer: { securityContext: RESTRICTED_CONTAINER },
+          },
+        },
       },
     });
+
+    for (const user of props.users) {
+      const secret = kafkaPasswordSecret(user.secretUser);
+      new KafkaUser(this, `User-${user.name}`, {
+        // Named after its owner (the service, or debezium), so tooling and reviews attribute it like the owner's policies.
+        metadata: { name: user.name, namespace, labels: { ...commonLabels(user.secretUser, 'kafka-user'), 'strimzi.io/cluster': cluster } },
+        spec: {
+          authentication: {
+            type: KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
+            password: { valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
+          },
+          authorization: {
+            type: KafkaUserSpecAuthorizationType.SIMPLE,
+            acls: user.acls.map((acl) => ({
+              resource: {
+                type: acl.resource.type === 'topic' ? KafkaUserSpecAuthorizationAclsResourceType.TOPIC : KafkaUserSpecAuthorizationAclsResourceType.GROUP,
+                name: acl.resource.name,
+                patternType: acl.resource.patternType === 'prefix' ? KafkaUserSpecAuthorizationAclsResourcePatternType.PREFIX : KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL,
+              },
+              operations: acl.operations.map((op) => OPERATIONS[op]),
+            })),
+          },
+        },
+      });
+    }
 
     const template = (part: Record<string, string>): KafkaNodePoolSpecTemplate => ({
       pod: {
@@ -115,15 +208,7 @@ export class KafkaCluster extends Construct {
         // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
         securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
       },
-      kafkaContainer: {
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
-      },
+      kafkaContainer: { securityContext: RESTRICTED_CONTAINER },
     });
 
     const storage = (size: string) => ({

@@ -16,6 +16,7 @@ import {
   ScheduledBackupSpecMethod,
 } from '../../../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
 import { commonLabels } from '../../platform/conventions';
+import { BackupLocation, defaultBackupLocations, locationUrl } from '../../platform/backup-locations';
 import { BACKUP_TARGET, CDC, DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, PostgresSizing } from '../../platform/data';
 import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
@@ -46,10 +47,11 @@ export interface PostgresClusterProps {
    */
   readonly logicalReplication?: boolean;
   /**
-   * Object-store path of base backups and WAL.
-   * @default - `s3://bana-backups/postgresql/<environment>`
+   * Where base backups and WAL go, and the Secret with the S3 credentials (keys `ACCESS_KEY_ID`,
+   * `ACCESS_SECRET_KEY`): the release file's `backups.postgres`.
+   * @default - `defaultBackupLocations(env).postgres`: `s3://bana-backups/postgresql/<environment>`, `nx-postgresql-backup-s3`
    */
-  readonly backupPath?: string;
+  readonly backupLocation?: BackupLocation;
 }
 
 /**
@@ -76,12 +78,13 @@ export class PostgresCluster extends Construct {
     const namespace = STORE_PARTS.postgres.namespace;
     const where = subject('PostgresCluster', name);
     this.logicalReplication = props.logicalReplication ?? false;
-    this.backupPath = props.backupPath ?? `s3://${BACKUP_TARGET.bucket}/postgresql/${env.name}`;
+    const location = props.backupLocation ?? defaultBackupLocations(env.name).postgres;
+    this.backupPath = locationUrl(location);
     validate(where, sizing, this.backupPath);
 
     const labels = commonLabels('postgresql', 'database');
     const objectStoreName = `${name}-backup`;
-    const backupSecret = DATA_SECRETS.postgresBackup;
+    const backupSecret = { name: location.credentialSecret, keys: DATA_SECRETS.postgresBackup.keys };
 
     this.objectStore = new ObjectStore(this, 'ObjectStore', {
       metadata: { name: objectStoreName, namespace, labels },

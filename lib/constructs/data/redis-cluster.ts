@@ -2,8 +2,9 @@ import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, PART_OF } from '../../platform/conventions';
-import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_UID, RedisSizing } from '../../platform/data';
+import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_UID, redisPasswordSecret, RedisSizing } from '../../platform/data';
 import { InputError } from '../../platform/errors';
+import { REDIS_SYSTEM_USERS } from '../../platform/redis';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
@@ -21,7 +22,16 @@ export interface RedisClusterProps {
    * @default - the cluster's default StorageClass
    */
   readonly storageClass?: string;
+  /**
+   * One ACL user per service: `name` (`nx-<service>`), `secretUser` (its password Secret `nx-redis-<secretUser>`,
+   * key `password`) and `rules` (lib/platform/redis.ts `redisRules`).
+   * @default - no service users
+   */
+  readonly users?: readonly { readonly name: string; readonly secretUser: string; readonly rules: string }[];
 }
+
+/** Where the passwords are mounted in the pods: one file per user, named after the user (system users: their key). */
+const SECRETS_DIR = '/etc/redis-secrets';
 
 const ANNOTATION_CONFIG_DIGEST = 'platform.bana.com.vn/config-digest';
 
@@ -61,10 +71,23 @@ export class RedisCluster extends Construct {
     const labels = commonLabels('redis', 'server');
     const metadata = { name, namespace, labels: { ...labels, ...selector } };
     const secret = DATA_SECRETS.redis;
-    const passwordEnv = (envName: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } });
+    const passwordEnv = (envName: string, key: string = REDIS_SYSTEM_USERS.default.key): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
+    const users = props.users ?? [];
+    // Every password the server needs, each key named (a missing key fails the mount, SECRETS.md lists it).
+    const passwords: k8s.Volume = {
+      name: 'passwords',
+      projected: {
+        defaultMode: 0o440,
+        sources: [
+          { secret: { name: secret.name, items: Object.values(REDIS_SYSTEM_USERS).map((u) => ({ key: u.key, path: u.key })) } },
+          ...users.map((u) => ({ secret: { name: redisPasswordSecret(u.secretUser).name, items: [{ key: 'password', path: u.name }] } })),
+        ],
+      },
+    };
 
     const files = {
       'redis.conf': redisConf(sizing),
+      'users.rules': usersRules(users),
       'prepare.sh': PREPARE_SCRIPT,
       'create-cluster.sh': createClusterScript(name, domain, this.nodes, sizing.replicasPerMaster),
     };
@@ -95,7 +118,8 @@ export class RedisCluster extends Construct {
         { name: 'redis', containerPort: DATA_PORTS.redis, protocol: 'TCP' },
         { name: 'bus', containerPort: DATA_PORTS.redisBus, protocol: 'TCP' },
       ],
-      // REDIS_PASSWORD for the runbook's `redis-cli -a`; REDISCLI_AUTH lets redis-cli (probes, operators) authenticate without -a.
+      // REDIS_PASSWORD for the runbook's `redis-cli -a` (user `default`: read-only and cluster inspection);
+      // REDISCLI_AUTH lets redis-cli (probes, operators) authenticate as `default` without -a.
       env: [passwordEnv('REDIS_PASSWORD'), passwordEnv('REDISCLI_AUTH')],
       resources: kubeResources(sizing.resources),
       securityContext: restrictedContainerSecurityContext(),
@@ -131,7 +155,6 @@ export class RedisCluster extends Construct {
       imagePullPolicy: 'IfNotPresent',
       command: ['sh', '/etc/redis/prepare.sh'],
       env: [
-        passwordEnv('REDIS_PASSWORD'),
         { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'CLUSTER_DOMAIN', value: domain },
@@ -142,6 +165,7 @@ export class RedisCluster extends Construct {
         { name: 'data', mountPath: '/data' },
         { name: 'run', mountPath: '/run/redis' },
         { name: 'config', mountPath: '/etc/redis', readOnly: true },
+        { name: 'passwords', mountPath: SECRETS_DIR, readOnly: true },
       ],
     };
 
@@ -174,7 +198,8 @@ export class RedisCluster extends Construct {
             containers: [container],
             volumes: [
               { name: 'config', configMap: { name: `${name}-config`, defaultMode: 0o444 } },
-              // Holds the generated config with the password: memory-backed, never on disk.
+              passwords,
+              // Holds the generated config and ACL file with the passwords: memory-backed, never on disk.
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
             ],
             affinity: preferDistinctNodes(selector),
@@ -210,7 +235,8 @@ export class RedisCluster extends Construct {
                 image: DATA_IMAGES.redis,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['sh', '/etc/redis/create-cluster.sh'],
-                env: [passwordEnv('REDISCLI_AUTH')],
+                // `redis-cli --user nx-admin` with this password: creating a cluster needs admin commands.
+                env: [passwordEnv('REDISCLI_AUTH', REDIS_SYSTEM_USERS['nx-admin'].key)],
                 resources: kubeResources({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [{ name: 'config', mountPath: '/etc/redis', readOnly: true }],
@@ -247,8 +273,9 @@ function redisConf(sizing: RedisSizing): string {
     '# Static part of the configuration; prepare.sh includes it from the generated /run/redis/redis.conf.',
     `port ${DATA_PORTS.redis}`,
     'bind * -::*',
-    // Authentication is required (requirepass), so protected mode would only refuse the other pods.
-    'protected-mode no',
+    // Every user has a password (users.acl), so protected mode never refuses a client; it stays on as the
+    // safety net it is meant to be: should `default` ever lose its password, only loopback clients get in.
+    'protected-mode yes',
     'dir /data',
     'cluster-enabled yes',
     'cluster-config-file /data/nodes.conf',
@@ -264,19 +291,35 @@ function redisConf(sizing: RedisSizing): string {
 }
 
 /**
- * Runs before redis-server on every start: writes the runtime configuration (password and announced
- * address) to a memory-backed volume, then replaces stale peer IPs in nodes.conf by re-resolving the pod DNS
+ * Runs before redis-server on every start: writes the ACL file (users with their passwords) and the runtime
+ * configuration (replication credentials, announced address) to a memory-backed volume, then replaces stale peer IPs in nodes.conf by re-resolving the pod DNS
  * name each node stored next to its address.
  */
 const PREPARE_SCRIPT = `set -eu
-case "$REDIS_PASSWORD" in
-  ''|*[!A-Za-z0-9_-]*) echo "the Redis password must be non-empty and contain only A-Z a-z 0-9 _ -" >&2; exit 1 ;;
-esac
 umask 077
+# One ACL user per line of users.rules: <user> <password file> <rules>. Passwords come from the mounted
+# Secrets; only A-Z a-z 0-9 _ - are accepted, so no password can inject an ACL rule.
+secrets=${SECRETS_DIR}
+password() {
+  value=$(cat "$secrets/$1") || { echo "missing password file $secrets/$1" >&2; exit 1; }
+  case "$value" in
+    ''|*[!A-Za-z0-9_-]*) echo "the Redis password $1 must be non-empty and contain only A-Z a-z 0-9 _ -" >&2; exit 1 ;;
+  esac
+  printf '%s' "$value"
+}
+: > /run/redis/users.acl
+while read -r user file rules; do
+  case "$user" in ''|'#'*) continue ;; esac
+  # Assigned first: a failing command substitution stops the script only outside another command.
+  pw=$(password "$file")
+  echo "user $user reset on >$pw $rules" >> /run/redis/users.acl
+done < /etc/redis/users.rules
+replication=$(password replication-password)
 cat > /run/redis/redis.conf <<CONF
 include /etc/redis/redis.conf
-requirepass $REDIS_PASSWORD
-masterauth $REDIS_PASSWORD
+aclfile /run/redis/users.acl
+masteruser nx-replication
+masterauth $replication
 cluster-announce-ip $POD_IP
 cluster-announce-hostname $POD_NAME.$CLUSTER_DOMAIN
 CONF
@@ -313,11 +356,13 @@ function createClusterScript(name: string, domain: string, nodes: number, replic
   const hosts = Array.from({ length: nodes }, (_, i) => `${name}-${i}.${domain}`).join(' ');
   return `set -eu
 hosts="${hosts}"
+# As nx-admin (password in REDISCLI_AUTH): --cluster create needs CLUSTER ADDSLOTS, MEET, REPLICATE.
+cli="redis-cli --user nx-admin"
 for h in $hosts; do
-  until [ "$(redis-cli -h "$h" -p ${DATA_PORTS.redis} ping 2>/dev/null)" = "PONG" ]; do echo "waiting for $h"; sleep 2; done
+  until [ "$($cli -h "$h" -p ${DATA_PORTS.redis} ping 2>/dev/null)" = "PONG" ]; do echo "waiting for $h"; sleep 2; done
 done
 for h in $hosts; do
-  info=$(redis-cli -h "$h" -p ${DATA_PORTS.redis} cluster info | tr -d '\\r')
+  info=$($cli -h "$h" -p ${DATA_PORTS.redis} cluster info | tr -d '\\r')
   known=$(echo "$info" | sed -n 's/^cluster_known_nodes://p')
   slots=$(echo "$info" | sed -n 's/^cluster_slots_assigned://p')
   if [ "$known" -gt 1 ] || [ "$slots" -gt 0 ]; then
@@ -333,12 +378,22 @@ for h in $hosts; do
   addresses="$addresses $ip:${DATA_PORTS.redis}"
 done
 # CLUSTER MEET takes IP addresses; every node still announces its DNS name to clients.
-redis-cli --cluster create $addresses --cluster-replicas ${replicas} --cluster-yes
+$cli --cluster create $addresses --cluster-replicas ${replicas} --cluster-yes
 for h in $hosts; do
-  until redis-cli -h "$h" -p ${DATA_PORTS.redis} cluster info | grep -q '^cluster_state:ok'; do echo "waiting for $h to see the cluster"; sleep 2; done
+  until $cli -h "$h" -p ${DATA_PORTS.redis} cluster info | grep -q '^cluster_state:ok'; do echo "waiting for $h to see the cluster"; sleep 2; done
 done
 echo "cluster created: ${nodes} nodes, ${replicas} replica(s) per master"
 `;
+}
+
+/** users.rules: the cluster's own users, then one per service, as `<user> <password file> <rules>`. */
+function usersRules(users: readonly { readonly name: string; readonly rules: string }[]): string {
+  const lines = [
+    '# <user> <password file in ' + SECRETS_DIR + '> <ACL rules>; prepare.sh writes /run/redis/users.acl from it.',
+    ...Object.entries(REDIS_SYSTEM_USERS).map(([user, u]) => `${user} ${u.key} ${u.rules}`),
+    ...users.map((u) => `${u.name} ${u.name} ${u.rules}`),
+  ];
+  return lines.join('\n') + '\n';
 }
 
 function digest(files: Record<string, string>): string {

@@ -1,0 +1,171 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SERVICES } from '../lib/platform/services';
+import { env, find, tempDir } from './helpers';
+
+/**
+ * The Redis ConfigMap run for real: Debian's redis-server and redis-cli, six nodes of the production
+ * configuration on 127.0.0.1 ports 7100-7105 (bus +10000) standing in for the pods' 6379, prepare.sh and
+ * create-cluster.sh exactly as generated (paths moved into a temp dir; `getent` answers the pod DNS names with
+ * stand-in addresses, and a redis-cli wrapper maps those names, addresses and 6379 to the node's port). Then
+ * every user does what its ACL allows and nothing else.
+ */
+
+const server = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli'], { encoding: 'utf8' });
+const available = server.status === 0;
+if (!available) console.log('redis ACL behaviour: skipped (redis-server/redis-cli not installed; .ci/run installs Debian redis-server)');
+
+const NODES = 6;
+const port = (i: number) => 7100 + i;
+/** The address getent gives the Job for pod i (mapped back to 127.0.0.1:<port> by the wrapper). */
+const podIp = (i: number) => `10.99.0.${10 + i}`;
+const domain = 'nx-redis-headless.nx-broker.svc.cluster.local';
+const host = (i: number) => `nx-redis-${i}.${domain}`;
+/** Passwords for the test: one per password file, distinct, in the allowed alphabet. */
+const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x`;
+
+(available ? describe : describe.skip)('Redis ACL users against real redis-server (production config, 6 nodes)', () => {
+  const dir = tempDir('bana-redis-acl-');
+  const servers: ChildProcess[] = [];
+  let rules: string[][] = [];
+  let created: ReturnType<typeof spawnSync>;
+
+  const run = (i: number, user: string | undefined, password: string, ...args: string[]) =>
+    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port(i)), ...(user ? ['--user', user] : []), '--no-auth-warning', '-a', password, ...args], { encoding: 'utf8', timeout: 10000 });
+  const cli = (i: number, user: string | undefined, password: string, ...args: string[]) => run(i, user, password, ...args).stdout.trim();
+  /** Sends a command to every node: [answers]; a key's owner answers, the others redirect (MOVED). */
+  const everywhere = (user: string | undefined, password: string, ...args: string[]) => Array.from({ length: NODES }, (_, i) => cli(i, user, password, ...args));
+  const allowed = (answers: string[]) => answers.some((a) => !/^(MOVED|NOPERM|ERR|WRONGPASS|NOAUTH)/.test(a) && a !== '') && answers.every((a) => !a.startsWith('NOPERM'));
+  const denied = (answers: string[]) => answers.every((a) => a.startsWith('NOPERM'));
+
+  beforeAll(async () => {
+    const data = find(env('production'), 'ConfigMap', 'nx-redis-config').data as Record<string, string>;
+    rules = data['users.rules'].split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' '));
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    for (const [, file] of rules) fs.writeFileSync(path.join(dir, 'secrets', file), passwordOf(file));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    const table = Array.from({ length: NODES }, (_, i) => `${host(i)}) echo "${podIp(i)}      ${host(i)}" ;;`).join('\n');
+    fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
+    // redis-cli as the Job runs it, with the pod DNS names resolved by the same table.
+    const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
+    const ports = Array.from({ length: NODES }, (_, i) => `${host(i)}) port=${port(i)} ;;`).join(' ');
+    const names = Array.from({ length: NODES }, (_, i) => `${host(i)}) a=127.0.0.1 ;; ${podIp(i)}:6379) a=127.0.0.1:${port(i)} ;;`).join(' ');
+    fs.writeFileSync(
+      path.join(dir, 'bin', 'redis-cli'),
+      `#!/bin/sh\nport=6379\nfor a in "$@"; do case "$a" in ${ports} esac; done\nn=$#; i=0; prev=\nwhile [ $i -lt $n ]; do a=$1; shift; orig=$a; case "$a" in ${names} esac; [ "$prev" = "-p" ] && a=$port; set -- "$@" "$a"; prev=$orig; i=$((i+1)); done\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+
+    for (let i = 0; i < NODES; i++) {
+      const node = path.join(dir, `node${i}`);
+      for (const d of ['etc', 'run', 'data']) fs.mkdirSync(path.join(node, d), { recursive: true });
+      // One loopback address per node instead of one pod each: bind and paths are the only changes.
+      const conf = data['redis.conf'].replace(/^port 6379$/m, `port ${port(i)}`).replace(/\/data/g, `${node}/data`);
+      fs.writeFileSync(path.join(node, 'etc', 'redis.conf'), conf);
+      fs.writeFileSync(path.join(node, 'etc', 'users.rules'), data['users.rules']);
+      const prepare = data['prepare.sh']
+        .replace(/\/etc\/redis-secrets/g, path.join(dir, 'secrets'))
+        .replace(/\/etc\/redis\//g, `${node}/etc/`)
+        .replace(/\/run\/redis\//g, `${node}/run/`)
+        .replace(/\/data\//g, `${node}/data/`);
+      const result = spawnSync('sh', ['-c', prepare], { encoding: 'utf8', env: { PATH: process.env.PATH, POD_IP: '127.0.0.1', POD_NAME: `nx-redis-${i}`, CLUSTER_DOMAIN: domain } });
+      if (result.status !== 0) throw new Error(`prepare.sh failed on node ${i}: ${result.stderr}`);
+      servers.push(spawn('redis-server', [path.join(node, 'run', 'redis.conf')], { stdio: 'ignore' }));
+    }
+    const script = data['create-cluster.sh'];
+    created = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 120000, env: { PATH: `${dir}/bin:${process.env.PATH}`, REDISCLI_AUTH: passwordOf('admin-password') } });
+    // Replicas authenticate to their masters as nx-replication: wait for every link.
+    for (let t = 0; t < 60; t++) {
+      const links = Array.from({ length: NODES }, (_, i) => cli(i, 'nx-admin', passwordOf('admin-password'), 'info', 'replication'));
+      if (links.filter((l) => /master_link_status:up/.test(l)).length === NODES / 2) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }, 180000);
+
+  afterAll(() => {
+    for (const s of servers) s.kill('SIGTERM');
+  });
+
+  test('create-cluster.sh forms the cluster as nx-admin, and a second run changes nothing', () => {
+    expect({ status: created.status, out: String(created.stdout).trim().split('\n').pop() }).toEqual({ status: 0, out: 'cluster created: 6 nodes, 1 replica(s) per master' });
+    const again = spawnSync('sh', ['-c', find(env('production'), 'ConfigMap', 'nx-redis-config').data['create-cluster.sh']], {
+      encoding: 'utf8',
+      timeout: 60000,
+      env: { PATH: `${dir}/bin:${process.env.PATH}`, REDISCLI_AUTH: passwordOf('admin-password') },
+    });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('cluster already created');
+    for (let i = 0; i < NODES; i++) expect(cli(i, undefined, passwordOf('password'), 'cluster', 'info')).toContain('cluster_state:ok');
+  });
+
+  test('replicas sync from their masters as nx-replication (masteruser/masterauth)', () => {
+    const roles = Array.from({ length: NODES }, (_, i) => cli(i, 'nx-admin', passwordOf('admin-password'), 'info', 'replication'));
+    const replicas = roles.filter((r) => /role:slave/.test(r));
+    expect(replicas).toHaveLength(NODES / 2);
+    for (const r of replicas) expect(r).toContain('master_link_status:up');
+  });
+
+  test("the runbook's `redis-cli -a $REDIS_PASSWORD` (user default) reads and inspects, and changes nothing", () => {
+    const pw = passwordOf('password');
+    expect(cli(0, undefined, pw, 'ping')).toBe('PONG');
+    expect(cli(0, undefined, pw, 'cluster', 'info')).toContain('cluster_state:ok');
+    expect(cli(0, undefined, pw, 'info', 'server')).toContain('redis_version');
+    // A read is answered (an empty reply: no such key) by the key's node, redirected by the others.
+    const get = everywhere(undefined, pw, 'get', 'sale:1');
+    expect(get.filter((a) => a === '')).toHaveLength(1);
+    expect(get.filter((a) => a.startsWith('MOVED'))).toHaveLength(NODES - 1);
+    expect(denied(everywhere(undefined, pw, 'set', 'sale:1', 'x'))).toBe(true);
+    expect(denied(everywhere(undefined, pw, 'flushall'))).toBe(true);
+    expect(denied(everywhere(undefined, pw, 'config', 'get', 'maxmemory'))).toBe(true);
+    expect(denied(everywhere(undefined, pw, 'acl', 'list'))).toBe(true);
+  });
+
+  test('nx-admin administers; nx-replication can do nothing but replicate; a wrong password is refused', () => {
+    expect(cli(0, 'nx-admin', passwordOf('admin-password'), 'config', 'get', 'maxmemory-policy')).toContain('noeviction');
+    expect(denied(everywhere('nx-replication', passwordOf('replication-password'), 'get', 'sale:1'))).toBe(true);
+    for (const password of ['wrong', passwordOf('nx-payment-api')]) {
+      const refused = run(0, 'nx-sale', password, 'ping');
+      expect(refused.stderr).toMatch(/AUTH failed: WRONGPASS/);
+      expect(refused.stdout).toMatch(/^NOAUTH/);
+    }
+  });
+
+  const redisServices = SERVICES.filter((s) => (s.uses ?? []).includes('redis'));
+  test.each(redisServices.map((s) => [s.name]))('%s: its user reads and writes its own keys only, and runs no dangerous command', (name) => {
+    const service = redisServices.find((s) => s.name === name)!;
+    const user = `nx-${name}`;
+    const pw = passwordOf(user);
+    for (const pattern of service.redis!.keys) {
+      const key = pattern.replace(/\*$/, 'k1');
+      expect({ key, set: allowed(everywhere(user, pw, 'set', key, 'v')) }).toEqual({ key, set: true });
+      expect({ key, get: everywhere(user, pw, 'get', key).includes('v') }).toEqual({ key, get: true });
+      expect({ key, del: allowed(everywhere(user, pw, 'del', key)) }).toEqual({ key, del: true });
+    }
+    for (const other of redisServices.filter((o) => o.redis!.keys.every((k) => !service.redis!.keys.includes(k)))) {
+      const key = other.redis!.keys[0].replace(/\*$/, 'k1');
+      expect({ key, get: denied(everywhere(user, pw, 'get', key)), set: denied(everywhere(user, pw, 'set', key, 'x')) }).toEqual({ key, get: true, set: true });
+    }
+    for (const cmd of [['flushall'], ['keys', '*'], ['config', 'set', 'maxmemory', '0'],  ['save'], ['client', 'kill', 'id', '999999'], ['cluster', 'forget', 'x'], ['acl', 'list'], ['cluster', 'reset']]) {
+      expect({ cmd: cmd.join(' '), denied: denied(everywhere(user, pw, ...cmd)) }).toEqual({ cmd: cmd.join(' '), denied: true });
+    }
+    // What a cluster-aware client reads to find the slots.
+    expect(cli(0, user, pw, 'cluster', 'slots')).not.toMatch(/NOPERM/);
+    expect(cli(0, user, pw, 'cluster', 'shards')).not.toMatch(/NOPERM/);
+    // Pub/sub only where the catalogue grants it, and then only on its own channels.
+    const pubsub = (service.redis!.categories ?? []).includes('pubsub');
+    expect({ pubsub, denied: denied(everywhere(user, pw, 'publish', 'other:channel', 'x')) }).toEqual({ pubsub, denied: true });
+  });
+
+  test('signal publishes on its own channels only', () => {
+    const pw = passwordOf('nx-signal');
+    expect(cli(0, 'nx-signal', pw, 'publish', 'signal:news', 'x')).toMatch(/^\d+$/);
+    expect(cli(0, 'nx-signal', pw, 'publish', 'sale:news', 'x')).toMatch(/NOPERM/);
+    expect(cli(0, 'nx-sale', passwordOf('nx-sale'), 'publish', 'sale:news', 'x')).toMatch(/NOPERM/);
+  });
+
+  test('protected mode stays on, and every user, having a password, still gets in', () => {
+    expect(cli(0, 'nx-admin', passwordOf('admin-password'), 'config', 'get', 'protected-mode')).toContain('yes');
+    for (const [user, file] of rules) expect({ user, ping: cli(0, user, passwordOf(file), 'ping') }).toEqual({ user, ping: 'PONG' });
+  });
+});
