@@ -7,6 +7,7 @@ import { Overrides } from '../lib/platform/inputs';
 import { EnvironmentName, PlatformSpec } from '../lib/platform/types';
 import { synthesizePlatform, SynthesizedEnvironment } from '../lib/synth';
 import { GOLDEN_TAG } from '../lib/tools/golden';
+import { readSynthCache } from './synth-cache';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const RELEASE_DIR = path.join(ROOT, 'lib', 'platform', 'releases');
@@ -24,12 +25,18 @@ export function synthEnv(env: EnvironmentName, extra: Partial<Overrides> = {}, p
   return result[0];
 }
 
+/** Every environment of the platform, in its order. */
+export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = PLATFORM.environments.map((e) => e.name);
+
 const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
-/** Memoized `synthEnv(env)` with the fixture release, for read-only assertions. */
+/**
+ * Memoized `synthEnv(env)` with the fixture release, for read-only assertions: synthesized once per jest
+ * run by the global setup (synth-cache.ts), else here.
+ */
 export function env(name: EnvironmentName): SynthesizedEnvironment {
   let result = cache.get(name);
   if (!result) {
-    result = synthEnv(name);
+    result = readSynthCache(`env-${name}`) ?? synthEnv(name);
     cache.set(name, result);
   }
   return result;

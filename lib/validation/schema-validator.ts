@@ -6,8 +6,6 @@ import * as vm from 'vm';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { version as AJV_VERSION } from 'ajv/package.json';
-import core from './schemas/kubernetes-1.28.json';
-import crds from './schemas/crds.json';
 import { appendIndex, appendKey } from './paths';
 import { KindSchema, QUANTITY_PATTERN, SchemaBundle } from './schema-generation';
 
@@ -18,8 +16,10 @@ export interface SchemaProblem {
   readonly reason: string;
 }
 
-const CORE = core as unknown as SchemaBundle;
-const CRDS = crds as unknown as SchemaBundle;
+// require, not import: tsc would infer a literal type for each 1.5 MB of JSON (most of the type-check's
+// time); the bundle holds them all the same (esbuild inlines a required JSON file).
+const CORE = require('./schemas/kubernetes-1.28.json') as SchemaBundle;
+const CRDS = require('./schemas/crds.json') as SchemaBundle;
 
 /** The schema of `apiVersion/kind`: a Kubernetes 1.28 core kind, else a CRD imported in cdk8s.yaml. */
 export function kindSchema(apiVersion: string, kind: string): (KindSchema & { source: 'core' | 'crd' }) | undefined {
@@ -38,7 +38,7 @@ const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, validateFor
 
 /** Identifies the schemas and options a precompiled validator module was built from. */
 export function validatorFingerprint(): string {
-  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, core, crds])).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, CORE, CRDS])).digest('hex').slice(0, 16);
 }
 
 function kindSchemaForAjv(entry: KindSchema & { source: 'core' | 'crd' }): object {
