@@ -1,7 +1,7 @@
-import { SYNTH_CACHE_ENV, createSynthCache } from './synth-cache';
-import { ENVIRONMENT_NAMES, synthEnv } from './helpers';
+import { SHARED_SYNTHS } from './helpers';
+import { createSynthCache, SYNTH_CACHE_ENV } from './synth-cache';
 
-/** jest globalSetup: synthesizes what `env(name)` returns once for the whole run (see synth-cache.ts). */
+/** jest globalSetup: computes every shared synth result once for the whole run (see synth-cache.ts). */
 export default function globalSetup(): void {
-  process.env[SYNTH_CACHE_ENV] = createSynthCache(new Map(ENVIRONMENT_NAMES.map((name) => [`env-${name}`, () => synthEnv(name)])));
+  process.env[SYNTH_CACHE_ENV] = createSynthCache(SHARED_SYNTHS);
 }

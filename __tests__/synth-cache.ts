@@ -21,13 +21,13 @@ function cacheFile(dir: string, key: string): string {
   return path.join(dir, `${key.replace(/[^a-z0-9-]/gi, '_')}.v8`);
 }
 
-export function createSynthCache(entries: ReadonlyMap<string, () => SynthesizedEnvironment>): string {
+export function createSynthCache(entries: Readonly<Record<string, () => SynthesizedEnvironment | SynthesizedEnvironment[]>>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-jest-synth-'));
-  for (const [key, synthesize] of entries) fs.writeFileSync(cacheFile(dir, key), v8.serialize(synthesize()));
+  for (const [key, synthesize] of Object.entries(entries)) fs.writeFileSync(cacheFile(dir, key), v8.serialize(synthesize()));
   return dir;
 }
 
-export function readSynthCache(key: string): SynthesizedEnvironment | undefined {
+export function readSynthCache(key: string): SynthesizedEnvironment | SynthesizedEnvironment[] | undefined {
   const dir = process.env[SYNTH_CACHE_ENV];
   if (!dir) return undefined;
   let bytes: Buffer;
@@ -36,5 +36,5 @@ export function readSynthCache(key: string): SynthesizedEnvironment | undefined 
   } catch {
     return undefined;
   }
-  return v8.deserialize(bytes) as SynthesizedEnvironment;
+  return v8.deserialize(bytes) as SynthesizedEnvironment | SynthesizedEnvironment[];
 }
