@@ -111,7 +111,14 @@ function main() {
   if (bundleFresh && previous) {
     stamp = previous;
   } else {
-    const built = bundle();
+    let built;
+    try {
+      built = bundle();
+    } catch {
+      // esbuild has printed each error with its file and line already.
+      process.stderr.write('error: bundling the app failed (esbuild errors above); dist/ is untouched\n');
+      process.exit(1);
+    }
     const validators = previous?.key === key ? previous.validators : {};
     stamp = { key, inputs: stamps(built.inputs, true), outputs: stamps(built.outputs, false), validatorInputs: built.validatorInputs, validators };
   }
