@@ -6,7 +6,8 @@ import { PLATFORM } from '../lib/platform';
 import { Overrides } from '../lib/platform/inputs';
 import { EnvironmentName, PlatformSpec } from '../lib/platform/types';
 import { synthesizePlatform, SynthesizedEnvironment } from '../lib/synth';
-import { GOLDEN_TAG } from '../lib/tools/golden';
+import { GOLDEN_TAG, synthesizeGolden } from '../lib/tools/golden';
+import { readSynthCache } from './synth-cache';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const RELEASE_DIR = path.join(ROOT, 'lib', 'platform', 'releases');
@@ -35,12 +36,36 @@ export function synthEnv(env: EnvironmentName, extra: Partial<Overrides> = {}, p
   return result[0];
 }
 
+/** Every environment of the platform, in its order. */
+export const ENVIRONMENT_NAMES: readonly EnvironmentName[] = PLATFORM.environments.map((e) => e.name);
+
+/**
+ * Synth results the suites share: the jest global setup computes each once per run (synth-cache.ts) and
+ * `shared(key)` returns a fresh copy of it, or computes it here when there is no cache.
+ */
+export const SHARED_SYNTHS = {
+  /** Both environments with the fixture tag, as `env(name)` returns them. */
+  'env-staging': () => synthEnv('staging'),
+  'env-production': () => synthEnv('production'),
+  /** Both environments from the committed release files: what `npm run synth` writes to dist/. */
+  committed: () => synthesizePlatform(PLATFORM, overrides(), RELEASE_DIR),
+  /** What `npm run golden` writes. */
+  golden: () => synthesizeGolden(PLATFORM, RELEASE_DIR),
+} satisfies Record<string, () => SynthesizedEnvironment | SynthesizedEnvironment[]>;
+
+export type SharedSynth = keyof typeof SHARED_SYNTHS;
+
+/** A fresh copy of a shared synth result (see SHARED_SYNTHS); the caller may change it. */
+export function shared<K extends SharedSynth>(key: K): ReturnType<(typeof SHARED_SYNTHS)[K]> {
+  return (readSynthCache(key) as ReturnType<(typeof SHARED_SYNTHS)[K]> | undefined) ?? (SHARED_SYNTHS[key]() as ReturnType<(typeof SHARED_SYNTHS)[K]>);
+}
+
 const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
-/** Memoized `synthEnv(env)` with the fixture release, for read-only assertions. */
+/** Memoized `synthEnv(env)` with the fixture release, for read-only assertions (shared, see SHARED_SYNTHS). */
 export function env(name: EnvironmentName): SynthesizedEnvironment {
   let result = cache.get(name);
   if (!result) {
-    result = synthEnv(name);
+    result = shared(`env-${name}`);
     cache.set(name, result);
   }
   return result;

@@ -4,7 +4,7 @@ import { PLATFORM } from '../lib/platform';
 import { namespaceOf, packageOf } from '../lib/platform/conventions';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
 import { synthesizePlatform } from '../lib/synth';
-import { FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
+import { env, ENVIRONMENT_NAMES, FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
 
 /** Every output file, `<env>/<path>` → content, including the CI fragment. */
 function tree(platform: PlatformSpec = PLATFORM, tags: { service: string; value: string }[] = []): Map<string, string> {
@@ -41,8 +41,16 @@ function mayChangeOnAdd(file: string, content: string, namespace: string): boole
   return ['ResourceQuota', 'LimitRange'].includes(object.kind) && object.metadata.namespace === namespace;
 }
 
+/** `tree()` from the suites' shared synth (synthesized once per jest run, in another process). */
+function sharedTree(): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const name of ENVIRONMENT_NAMES) for (const [file, content] of env(name).files) result.set(`${name}/${file}`, content);
+  for (const [file, content] of ciFiles(PLATFORM).files) result.set(`ci/${file}`, content);
+  return result;
+}
+
 describe('determinism and locality', () => {
-  const before = tree();
+  const before = sharedTree();
 
   test('two synths are byte-identical, documents and the CI fragment included', () => {
     expect([...tree()]).toEqual([...before]);

@@ -75,11 +75,17 @@ function isEnd(node: Node, end: FlowNeed['from'], network: ClusterNetwork): bool
  * elsewhere (the operators) and addresses outside the cluster are not restricted. A need towards an
  * address range speaks for the sender only: a pod that happens to be in the range still decides itself.
  */
+const ownedNamespaces = new Map<EnvironmentName, Set<string>>();
 function needed(scenario: Scenario, from: Node, to: Node, port: number): { ok: boolean; why: string } {
-  const owned = new Set(namespacesOf(scenario.env).map((n) => n.name));
+  // Asked for every pair of nodes on every port: the namespaces are computed once per environment.
+  let owned = ownedNamespaces.get(scenario.env);
+  if (!owned) ownedNamespaces.set(scenario.env, (owned = new Set(namespacesOf(scenario.env).map((n) => n.name))));
   const restricted = (n: Node): boolean => n.namespace !== undefined && owned.has(n.namespace);
   const matching = OPERATOR_FLOW_NEEDS.filter(
-    (need) => need.ports.flatMap((p) => (p === 'api' ? scenario.network.apiServer.ports : [p])).includes(port) && isEnd(from, need.from, scenario.network) && isEnd(to, need.to, scenario.network),
+    (need) =>
+      need.ports.some((p) => (p === 'api' ? scenario.network.apiServer.ports.includes(port) : p === port)) &&
+      isEnd(from, need.from, scenario.network) &&
+      isEnd(to, need.to, scenario.network),
   );
   const egress = !restricted(from) || matching.some((n) => 'pod' in n.from);
   const ingress = !restricted(to) || matching.some((n) => 'pod' in n.to);

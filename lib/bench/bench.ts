@@ -9,36 +9,46 @@ import { PlatformSpec, ServiceSpec } from '../platform/types';
 import { synthesizePlatform } from '../synth';
 
 /**
- * `npm run bench`: wall time (median of several runs) and peak memory (max RSS) of
- *  1. `npm run synth` as people run it, and the bundled command alone;
- *  2. the synth step alone (validate, synthesize, render, write both environments) once the modules are
- *     loaded, split into its in-memory part and the file writes (disk speed varies a lot on shared machines);
- *  3. the same for a generated platform of 1,000 backend services.
- * Each measurement runs in a fresh child process so peak memory is that case's own.
+ * `npm run bench`: median wall time and peak memory (max RSS) of each case of issue 13, each beside its
+ * target, every run in a fresh process so its peak memory is its own:
+ *  1. `npm run synth` as people run it: nothing changed, and after a one-service tag change;
+ *  2. the synth step (`node .build/main.js`, module loading and writes included) beside the peer, `helm
+ *     template` of a chart holding the same objects as static templates, as a ratio;
+ *  3. generated platforms of 100, 300 and 1,000 backend services: in memory (validate, synthesize, render)
+ *     and in total with the writes, so growth is visibly linear;
+ *  4. `npm test` on demand (BENCH_TEST=1): it takes a minute and loads the machine, so it is opt-in.
+ * Absolute figures depend on the machine's load; the last line prints the load average.
  */
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const self = __filename;
 const root = process.cwd();
 
+/** The real platform plus generated backend services up to `count` (the real ones stay: routes and rate limits name them). */
 function generatedPlatform(count: number): PlatformSpec {
-  const services: ServiceSpec[] = [{ name: 'identity', tier: 'backend', ha: true, uses: ['postgres', 'redis'], migration: { order: 1 } }];
-  for (let i = 1; i < count; i++) {
+  const services: ServiceSpec[] = [...PLATFORM.services];
+  const firstOrder = Math.max(0, ...services.map((s) => s.migration?.order ?? 0)) + 1;
+  for (let i = 1; services.length < count; i++) {
     services.push({
       name: `svc-${String(i).padStart(4, '0')}`,
       tier: 'backend',
       ha: i % 4 === 0,
       uses: i % 2 === 0 ? ['postgres', 'kafka'] : ['redis'],
-      migration: i % 3 === 0 ? { order: i + 1 } : undefined,
+      migration: i % 3 === 0 ? { order: firstOrder + i } : undefined,
     });
   }
   return { ...PLATFORM, services };
 }
 
-/** Child mode: run one case once and print `{ ms, synthMs, writeMs, maxRssMiB, files }`. */
-function child(kind: string): void {
+interface Sample {
+  readonly ms: number;
+  readonly maxRssMiB: number;
+}
+
+/** Child mode: synthesize a generated platform of `count` services once; print `{ ms, synthMs, writeMs, maxRssMiB, files }`. */
+function child(count: number): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-'));
-  const platform = kind === 'generated' ? generatedPlatform(1000) : PLATFORM;
+  const platform = generatedPlatform(count);
   const start = process.hrtime.bigint();
   const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, RELEASE_DIR));
   const synthesized = process.hrtime.bigint();
@@ -57,12 +67,17 @@ function child(kind: string): void {
   );
 }
 
-function timeCommand(command: string, args: string[]): { ms: number; maxRssMiB: number } {
+/** Runs a command once; wall time, and the peak RSS of its largest process (GNU time when installed). */
+function timeCommand(command: string, args: readonly string[], cwd = root): Sample {
+  const gnuTime = fs.existsSync('/usr/bin/time');
   const start = process.hrtime.bigint();
-  const r = spawnSync(command, args, { cwd: root, encoding: 'utf8' });
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB %M', command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 })
+    : spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
-  return { ms, maxRssMiB: NaN };
+  const rss = /BENCH_RSS_KB (\d+)/.exec(r.stderr ?? '');
+  return { ms, maxRssMiB: rss ? Number(rss[1]) / 1024 : NaN };
 }
 
 function median(values: number[]): number {
@@ -71,57 +86,120 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function main(): void {
-  const rows: [string, string, string, string][] = [];
-  const report = (name: string, samples: { ms: number; maxRssMiB: number }[], target: string): void => {
-    const rss = Math.max(...samples.map((s) => s.maxRssMiB));
-    rows.push([name, `${median(samples.map((s) => s.ms)).toFixed(0)} ms`, Number.isNaN(rss) ? '-' : `${rss.toFixed(0)} MiB`, target]);
+/** A 7-hex-digit image tag of run `i`, different in every bench so no cache has seen it. */
+function freshTag(i: number): string {
+  return ((Date.now() + i * 7919) % 0xfffffff).toString(16).padStart(7, '0');
+}
+
+/**
+ * A Helm chart whose templates are the manifests of `dist` (both environments), verbatim: `{{` and `}}` in
+ * them are escaped so Helm prints them as they are. Returns the chart folder and its object count.
+ */
+function staticChart(dist: string, into: string): { chart: string; objects: number } {
+  const chart = path.join(into, 'chart');
+  fs.mkdirSync(path.join(chart, 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: bana-static\nversion: 0.1.0\n');
+  let objects = 0;
+  const walk = (dir: string, rel: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full, `${rel}${entry.name}-`);
+      else if (entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml') {
+        const content = fs.readFileSync(full, 'utf8').replace(/\{\{|\}\}/g, (m) => `{{ "${m}" }}`);
+        fs.writeFileSync(path.join(chart, 'templates', `${rel}${entry.name}`), content);
+        objects++;
+      }
+    }
   };
+  for (const env of ['staging', 'production']) walk(path.join(dist, env), `${env}-`);
+  return { chart, objects };
+}
 
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-cli-'));
-  const cli = [];
-  const synth = [];
+/** The helm binary: $HELM, else the one ../shared/tools/get-helm.sh puts in $TMPDIR/bana-peers, else on PATH. */
+function findHelm(): string | undefined {
+  const candidates = [process.env.HELM, path.join(process.env.TMPDIR ?? os.tmpdir(), 'bana-peers', 'bin', 'helm'), 'helm'].filter((c): c is string => !!c);
+  return candidates.find((c) => spawnSync(c, ['version', '--short'], { encoding: 'utf8' }).status === 0);
+}
+
+function main(): void {
+  const rows: string[][] = [];
+  const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+  const report = (name: string, samples: readonly Sample[], target: string, note = ''): number => {
+    const rss = Math.max(...samples.map((s) => s.maxRssMiB));
+    const ms = median(samples.map((s) => s.ms));
+    rows.push([name, fmt(ms), Number.isNaN(rss) ? '-' : `${rss.toFixed(0)} MiB`, target, note]);
+    return ms;
+  };
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-cli-'));
+  const dist = path.join(scratch, 'dist');
+
+  // 1. `npm run synth`, as people run it (launcher, freshness checks, synth, writes). A first run brings
+  // the bundle and the caches up to date, as the run after any edit does.
+  const npmSynth = (extra: string[] = []): Sample => timeCommand('npm', ['run', '-s', 'synth', '--', '--out', dist, ...extra]);
+  npmSynth();
+  const unchanged: Sample[] = [];
+  const tagChange: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
-    // The command people run: bundle (esbuild), validators check, synthesize both environments, write.
-    synth.push(timeCommand('npm', ['run', '-s', 'synth', '--', '--out', path.join(out, 'npm')]));
-    const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['-e', `process.argv.splice(1, 0, 'main.js'); require(${JSON.stringify(path.join(root, '.build', 'main.js'))}); process.on('exit', () => process.stderr.write('RSS ' + process.resourceUsage().maxRSS))`, '--', '--out', path.join(out, 'dist')], { cwd: root, encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
-    cli.push({ ms, maxRssMiB: Number(/RSS (\d+)/.exec(r.stderr)![1]) / 1024 });
+    unchanged.push(npmSynth());
+    tagChange.push(npmSynth(['--tag', `identity=${freshTag(i)}`]));
   }
-  fs.rmSync(out, { recursive: true, force: true });
-  report('npm run synth (bundle, validators check, both envs)', synth, '<= 2 s');
-  report('node .build/main.js (the command after bundling)', cli, '-');
+  report('npm run synth, nothing changed', unchanged, '<= 0.5 s');
+  report('npm run synth, one service tag changed', tagChange, '<= 0.8 s');
 
-  for (const [kind, target] of [
-    ['real', '<= 0.5 s'],
-    ['generated', '<= 10 s, <= 1 GiB'],
-  ] as const) {
-    const samples = [];
-    let files = 0;
+  // 2. The synth step beside helm template of the same objects.
+  npmSynth();
+  const { chart, objects } = staticChart(dist, scratch);
+  const helm = findHelm();
+  const step: Sample[] = [];
+  const peer: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    step.push(timeCommand(process.execPath, [path.join(root, '.build', 'main.js'), '--out', dist]));
+    if (helm) peer.push(timeCommand(helm, ['template', 'bana', chart]));
+  }
+  const stepMs = report(`synth step, node .build/main.js (${objects} manifests)`, step, '<= helm template');
+  if (helm) {
+    const helmMs = report(`  peer: helm template, same ${objects} manifests`, peer, '-');
+    rows.push(['  ratio synth step / helm template', `${(stepMs / helmMs).toFixed(2)}x`, '', '<= 1.00x', '']);
+  } else {
+    rows.push(['  peer: helm template', 'skipped', '', '-', 'no helm: run ../shared/tools/get-helm.sh or set HELM']);
+  }
+
+  // 3. Generated platforms: linear growth, in memory and in total.
+  for (const count of [100, 300, 1000]) {
+    const samples: { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
       // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
       // billed to the next.
       spawnSync('sync');
-      const r = spawnSync(process.execPath, [self, '--child', kind], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
-      if (r.status !== 0) throw new Error(`bench child ${kind} failed: ${r.stderr}`);
-      const parsed = JSON.parse(r.stdout) as { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number };
-      samples.push(parsed);
-      files = parsed.files;
+      const r = spawnSync(process.execPath, [self, '--child', String(count)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (r.status !== 0) throw new Error(`bench child ${count} failed: ${r.stderr}`);
+      samples.push(JSON.parse(r.stdout));
     }
-    const name = kind === 'real' ? `real platform (${files} files)` : `1,000 backend services (${files} files)`;
-    report(`synth step, ${name}`, samples, target);
-    report(`  of which in memory (validate, synthesize, render)`, samples.map((x) => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB })), '-');
-    report(`  of which writing the files`, samples.map((x) => ({ ms: x.writeMs, maxRssMiB: NaN })), '-');
+    const big = count === 1000;
+    report(`${count} services in memory (${samples[0].files} files)`, samples.map((x) => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB })), big ? '<= 2 s, <= 512 MiB' : '-');
+    report(`${count} services from scratch, writes included`, samples, big ? '<= 4 s' : '-');
   }
 
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['case', 'median wall', 'peak RSS', 'target'], ...rows].map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-  process.stdout.write(`${line(['case', 'median wall', 'peak RSS', 'target'])}\n`);
+  // 4. npm test, opt-in.
+  if (process.env.BENCH_TEST === '1') {
+    report('npm test (typecheck, build, jest), once', [timeCommand('npm', ['test', '--silent'])], '<= 40 s, <= 1 GiB');
+  } else {
+    rows.push(['npm test', 'skipped', '', '<= 40 s, <= 1 GiB', 'BENCH_TEST=1 runs it once (about a minute)']);
+  }
+  fs.rmSync(scratch, { recursive: true, force: true });
+
+  const header = ['case', 'median wall', 'peak RSS', 'target', 'note'];
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  process.stdout.write(`${line(header)}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
-  process.stdout.write(`(${RUNS} runs each on ${os.cpus().length} cores, Node ${process.version}; BENCH_RUNS=N to change)\n`);
+  process.stdout.write(
+    `(${RUNS} runs each, medians; ${os.cpus().length} cores, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; BENCH_RUNS=N to change)\n`,
+  );
 }
 
-if (process.argv[2] === '--child') child(process.argv[3]);
+if (process.argv[2] === '--child') child(Number(process.argv[3]));
 else main();

@@ -19,7 +19,8 @@ export type Protocol = 'TCP' | 'UDP';
 
 export function selectorMatches(sel: any, labels: Labels): boolean {
   if (!sel) return true;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  const matchLabels = sel.matchLabels;
+  if (matchLabels) for (const k in matchLabels) if (labels[k] !== matchLabels[k]) return false;
   for (const e of sel.matchExpressions ?? []) {
     const has = e.key in labels;
     if (e.operator === 'In' && !(has && e.values.includes(labels[e.key]))) return false;
@@ -56,10 +57,30 @@ export function portMatches(rulePorts: any[] | undefined, port: number, protocol
   return !rulePorts || rulePorts.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port || (p.endPort && port >= p.port && port <= p.endPort)));
 }
 
+/**
+ * The policies of one namespace, indexed once per policy list: the tests ask about every pair of
+ * endpoints, and filtering the whole list on every question was most of their time. The lists are the
+ * synthesized objects, never changed after synthesis.
+ */
+const byNamespace = new WeakMap<readonly any[], Map<string, any[]>>();
+function policiesIn(policies: readonly any[], namespace: string): readonly any[] {
+  let index = byNamespace.get(policies);
+  if (!index) {
+    index = new Map();
+    for (const p of policies) {
+      const list = index.get(p.metadata.namespace);
+      if (list) list.push(p);
+      else index.set(p.metadata.namespace, [p]);
+    }
+    byNamespace.set(policies, index);
+  }
+  return index.get(namespace) ?? [];
+}
+
 /** Whether the policies selecting `self` let it send to (Egress) or accept from (Ingress) `other` on a port. */
 export function side(policies: readonly any[], self: NetworkEndpoint, other: NetworkEndpoint, port: number, type: 'Ingress' | 'Egress', protocol: Protocol = 'TCP'): boolean {
   if (!self.namespace) return true;
-  const selecting = policies.filter((p) => p.metadata.namespace === self.namespace && p.spec.policyTypes.includes(type) && selectorMatches(p.spec.podSelector, self.labels));
+  const selecting = policiesIn(policies, self.namespace).filter((p) => p.spec.policyTypes.includes(type) && selectorMatches(p.spec.podSelector, self.labels));
   if (selecting.length === 0) return true;
   return selecting.some((p) =>
     ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some(

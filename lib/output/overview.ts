@@ -28,8 +28,17 @@ interface OverviewIndex {
   readonly migrations: ReadonlyMap<string, readonly KubeObject[]>;
   /** Pod-creating objects by namespace, with their pod labels. */
   readonly workloads: ReadonlyMap<string, readonly { readonly name: string; readonly labels: Record<string, string> }[]>;
+  /** The same workloads by namespace and one pod label (`namespace\0key\0value`), to narrow a selector's candidates. */
+  readonly workloadsByLabel: ReadonlyMap<string, readonly { readonly name: string; readonly labels: Record<string, string> }[]>;
   /** Peers already resolved, by namespace and selectors. */
   readonly peers: Map<string, Peer>;
+}
+
+/** Appends to the list under `key` (in place: copying the list on every append was quadratic in services). */
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 const objectKey = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
@@ -43,7 +52,8 @@ function indexOf(manifests: readonly ManifestFile[]): OverviewIndex {
   const routes = new Map<string, string[]>();
   const migrations = new Map<string, KubeObject[]>();
   const workloads = new Map<string, { name: string; labels: Record<string, string> }[]>();
-  const addRoute = (key: string, route: string) => routes.set(key, [...(routes.get(key) ?? []), route]);
+  const workloadsByLabel = new Map<string, { name: string; labels: Record<string, string> }[]>();
+  const addRoute = (key: string, route: string) => push(routes, key, route);
   for (const { object } of manifests) {
     const o = object as any;
     byKey.set(objectKey(o.kind, o.metadata.namespace, o.metadata.name), object);
@@ -62,14 +72,16 @@ function indexOf(manifests: readonly ManifestFile[]): OverviewIndex {
     const labels = o.metadata.labels ?? {};
     if (o.kind === 'Job' && labels['app.kubernetes.io/component'] === 'migration') {
       const service = labels['app.kubernetes.io/name'];
-      migrations.set(service, [...(migrations.get(service) ?? []), object]);
+      push(migrations, service, object);
     }
     if (podSpecOf(object)) {
       const ns = o.metadata.namespace ?? '';
-      workloads.set(ns, [...(workloads.get(ns) ?? []), { name: o.metadata.name, labels: podLabelsOf(object) }]);
+      const workload = { name: o.metadata.name, labels: podLabelsOf(object) };
+      push(workloads, ns, workload);
+      for (const [k, v] of Object.entries(workload.labels)) push(workloadsByLabel, `${ns}\0${k}\0${v}`, workload);
     }
   }
-  const index = { byKey, routes, migrations, workloads, peers: new Map<string, Peer>() };
+  const index = { byKey, routes, migrations, workloads, workloadsByLabel, peers: new Map<string, Peer>() };
   indexes.set(manifests, index);
   return index;
 }
@@ -261,7 +273,10 @@ function peerOf(manifests: readonly ManifestFile[], namespace: string | undefine
   const key = `${namespace}\0${JSON.stringify(podSelector)}`;
   let peer = index.peers.get(key);
   if (!peer) {
-    const names = (index.workloads.get(namespace ?? '') ?? [])
+    // A workload a selector picks carries each of its matchLabels: the shortest such list holds them all.
+    const required = Object.entries((podSelector.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => index.workloadsByLabel.get(`${namespace ?? ''}\0${k}\0${v}`) ?? []);
+    const candidates = required.length > 0 ? required.reduce((a, b) => (b.length < a.length ? b : a)) : (index.workloads.get(namespace ?? '') ?? []);
+    const names = candidates
       .filter((w) => selects(podSelector, w.labels))
       .map((w) => w.name)
       .sort();

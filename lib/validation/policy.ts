@@ -57,7 +57,8 @@ function containersOf(pod: any): { kind: 'container' | 'initContainer' | 'epheme
 }
 
 function matches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+  if (selector) for (const k in selector) if (labels[k] !== selector[k]) return false;
+  return true;
 }
 
 /** A `LabelSelector` (matchLabels and matchExpressions) against a label set. */
@@ -145,7 +146,31 @@ const SENSITIVE_HOST_PATHS = new Set(['/', '/boot', '/dev', '/etc', '/lib', '/pr
 const UNSAFE_SYSCTL_PREFIXES = ['kernel.msg', 'kernel.sem', 'kernel.shm', 'fs.mqueue.', 'net.'];
 
 /** kube-linter's default checks that look at one pod spec. */
-function podLintFindings(object: KubeObject, pod: any, all: readonly KubeObject[], emit: (check: string, message: string, container?: string) => void): void {
+/**
+ * What the checks look up across objects, indexed once per environment: with 1,000 services, scanning every
+ * object for each Service, PDB and pod was the largest part of a synth (quadratic).
+ */
+interface ObjectIndex {
+  /** Per namespace, the objects that carry a pod template, with those pods' labels, in output order. */
+  readonly podTemplates: ReadonlyMap<string, readonly { readonly object: KubeObject; readonly labels: Record<string, string> }[]>;
+  /** `namespace/name` of every ServiceAccount. */
+  readonly serviceAccounts: ReadonlySet<string>;
+}
+
+function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
+  const podTemplates = new Map<string, { object: KubeObject; labels: Record<string, string> }[]>();
+  const serviceAccounts = new Set<string>();
+  for (const o of objects) {
+    if (o.kind === 'ServiceAccount') serviceAccounts.add(`${o.metadata.namespace}/${o.metadata.name}`);
+    if (!podSpecOf(o)) continue;
+    const list = podTemplates.get(o.metadata.namespace ?? '') ?? [];
+    list.push({ object: o, labels: podLabelsOf(o) });
+    podTemplates.set(o.metadata.namespace ?? '', list);
+  }
+  return { podTemplates, serviceAccounts };
+}
+
+function podLintFindings(object: KubeObject, pod: any, all: ObjectIndex, emit: (check: string, message: string, container?: string) => void): void {
   if (pod.serviceAccount) emit('deprecated-service-account-field', 'uses the deprecated spec.serviceAccount; use serviceAccountName');
   if (pod.hostIPC === true) emit('host-ipc', 'hostIPC is true');
   if (pod.hostNetwork === true) emit('host-network', 'hostNetwork is true');
@@ -160,7 +185,7 @@ function podLintFindings(object: KubeObject, pod: any, all: readonly KubeObject[
     if (UNSAFE_SYSCTL_PREFIXES.some((prefix) => String(s.name).startsWith(prefix))) emit('unsafe-sysctls', `sysctl '${s.name}' is unsafe`);
   }
   const sa = pod.serviceAccountName;
-  if (sa && sa !== 'default' && !all.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === sa && o.metadata.namespace === object.metadata.namespace)) {
+  if (sa && sa !== 'default' && !all.serviceAccounts.has(`${object.metadata.namespace}/${sa}`)) {
     emit('non-existent-service-account', `serviceAccountName '${sa}' is not a ServiceAccount of the output in ${object.metadata.namespace}`);
   }
   const psc = pod.securityContext ?? {};
@@ -212,7 +237,7 @@ function replicasOf(object: KubeObject): number | undefined {
 }
 
 /** kube-linter's default checks that look at one object as a whole or across objects. */
-function objectLintFindings(object: KubeObject, all: readonly KubeObject[], emit: (check: string, message: string) => void): void {
+function objectLintFindings(object: KubeObject, all: ObjectIndex, emit: (check: string, message: string) => void): void {
   const spec = (object as any).spec ?? {};
   if (object.apiVersion.startsWith('extensions/v1beta')) emit('no-extensions-v1beta', `apiVersion ${object.apiVersion} is removed`);
   const pod = podSpecOf(object);
@@ -233,7 +258,7 @@ function objectLintFindings(object: KubeObject, all: readonly KubeObject[], emit
   if (object.kind === 'Service' && spec.type !== 'ExternalName') {
     const selector = spec.selector ?? {};
     if (Object.keys(selector).length === 0) emit('dangling-service', 'Service has no selector');
-    else if (!all.some((o) => o.metadata.namespace === object.metadata.namespace && podSpecOf(o) && matches(selector, podLabelsOf(o)))) {
+    else if (!(all.podTemplates.get(object.metadata.namespace ?? '') ?? []).some((t) => matches(selector, t.labels))) {
       emit('dangling-service', `no pod template in ${object.metadata.namespace} matches selector ${JSON.stringify(selector)}`);
     }
     for (const p of spec.ports ?? []) {
@@ -244,7 +269,7 @@ function objectLintFindings(object: KubeObject, all: readonly KubeObject[], emit
   if (object.kind === 'PodDisruptionBudget') {
     if (spec.unhealthyPodEvictionPolicy === undefined) emit('pdb-unhealthy-pod-eviction-policy', 'PDB without an explicit unhealthyPodEvictionPolicy');
     if (spec.maxUnavailable === 0 || spec.maxUnavailable === '0%' || spec.maxUnavailable === '0') emit('pdb-max-unavailable', 'maxUnavailable 0 never allows a voluntary disruption');
-    const targets = all.filter((o) => o.metadata.namespace === object.metadata.namespace && podSpecOf(o) && selects(spec.selector, podLabelsOf(o)));
+    const targets = (all.podTemplates.get(object.metadata.namespace ?? '') ?? []).filter((t) => selects(spec.selector, t.labels)).map((t) => t.object);
     for (const target of targets) {
       const r = replicasOf(target);
       const min = spec.minAvailable;
@@ -258,6 +283,7 @@ function objectLintFindings(object: KubeObject, all: readonly KubeObject[], emit
 /** Every finding of both standards over all objects of one environment. */
 export function policyFindings(objects: readonly KubeObject[]): Finding[] {
   const findings: Finding[] = [];
+  const index = indexObjects(objects);
   for (const object of objects) {
     const who = identify(object);
     const add = (standard: Standard) => (check: string, message: string, container?: string) => findings.push({ standard, check, object: who, message, ...(container ? { container } : {}) });
@@ -265,9 +291,9 @@ export function policyFindings(objects: readonly KubeObject[]): Finding[] {
     if (pod) {
       const annotations = object.kind === 'Pod' ? object.metadata.annotations ?? {} : at(object, [...POD_SPEC_PATHS[object.kind].slice(0, -1), 'metadata', 'annotations']) ?? {};
       podSecurityFindings(pod, annotations, add('pss-restricted'));
-      podLintFindings(object, pod, objects, add('kube-linter'));
+      podLintFindings(object, pod, index, add('kube-linter'));
     }
-    objectLintFindings(object, objects, add('kube-linter'));
+    objectLintFindings(object, index, add('kube-linter'));
   }
   return findings;
 }

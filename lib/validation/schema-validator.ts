@@ -6,8 +6,6 @@ import * as vm from 'vm';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { version as AJV_VERSION } from 'ajv/package.json';
-import core from './schemas/kubernetes-1.28.json';
-import crds from './schemas/crds.json';
 import { appendIndex, appendKey } from './paths';
 import { KindSchema, QUANTITY_PATTERN, SchemaBundle } from './schema-generation';
 
@@ -18,8 +16,10 @@ export interface SchemaProblem {
   readonly reason: string;
 }
 
-const CORE = core as unknown as SchemaBundle;
-const CRDS = crds as unknown as SchemaBundle;
+// require, not import: tsc would infer a literal type for each 1.5 MB of JSON (most of the type-check's
+// time); the bundle holds them all the same (esbuild inlines a required JSON file).
+const CORE = require('./schemas/kubernetes-1.28.json') as SchemaBundle;
+const CRDS = require('./schemas/crds.json') as SchemaBundle;
 
 /** The schema of `apiVersion/kind`: a Kubernetes 1.28 core kind, else a CRD imported in cdk8s.yaml. */
 export function kindSchema(apiVersion: string, kind: string): (KindSchema & { source: 'core' | 'crd' }) | undefined {
@@ -38,7 +38,7 @@ const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, validateFor
 
 /** Identifies the schemas and options a precompiled validator module was built from. */
 export function validatorFingerprint(): string {
-  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, core, crds])).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, CORE, CRDS])).digest('hex').slice(0, 16);
 }
 
 function kindSchemaForAjv(entry: KindSchema & { source: 'core' | 'crd' }): object {
@@ -52,65 +52,126 @@ function newAjv(source: boolean): Ajv {
   return instance;
 }
 
+/** `.build/validators/index.json`: which module holds which kind's validator, and what they were built from. */
+export interface PrecompiledIndex {
+  readonly fingerprint: string;
+  /** `apiVersion/kind` → file name in the same folder. */
+  readonly kinds: Record<string, string>;
+}
+
 /**
- * The source of a CommonJS module holding every known kind's validator, compiled ahead of time (ajv
- * standalone): compiling the large CRD and pod schemas takes seconds, loading them a fraction of that.
- * `npm run build` writes it to .build/validators.js, keyed by `validatorFingerprint()`.
+ * Every known kind's validator compiled ahead of time (ajv standalone), one CommonJS module per kind,
+ * exporting `validate`: compiling the large CRD and pod schemas takes seconds, loading them a fraction of
+ * that, and a synth loads only the kinds it writes (about a third of them) instead of all 15 MB.
+ * `npm run build` writes them to .build/validators/, keyed by `validatorFingerprint()`.
  */
-export function precompiledValidatorsSource(): string {
+export function precompiledValidators(): { index: PrecompiledIndex; files: Map<string, string> } {
   const instance = newAjv(true);
-  const exportsByKind: Record<string, string> = {};
-  knownKinds().forEach((key, i) => {
+  const ids = knownKinds().map((key, i) => {
     const slash = key.lastIndexOf('/');
     const entry = kindSchema(key.slice(0, slash), key.slice(slash + 1))!;
     instance.addSchema({ ...kindSchemaForAjv(entry), $id: `kind${i}` });
-    exportsByKind[key] = `kind${i}`;
+    return { key, id: `kind${i}` };
   });
-  const code = standaloneCode(instance, exportsByKind);
-  return `${code}\nmodule.exports.fingerprint = ${JSON.stringify(validatorFingerprint())};\n`;
+  const kinds: Record<string, string> = {};
+  const files = new Map<string, string>();
+  for (const { key, id } of ids) {
+    kinds[key] = `${id}.js`;
+    files.set(`${id}.js`, standaloneCode(instance, { validate: id }));
+  }
+  return { index: { fingerprint: validatorFingerprint(), kinds }, files };
 }
 
 let ajv: Ajv | undefined;
-let precompiled: Record<string, ValidateFunction> | null | undefined;
+/** The folder of precompiled validators in use and its index; null when there is none for these schemas. */
+let precompiled: { readonly dir: string; readonly index: PrecompiledIndex } | null | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
-/** The precompiled module in use, and whether V8 still has to compile it (no usable code cache). */
-let loaded: { readonly file: string; readonly script: vm.Script; cacheWanted: boolean } | undefined;
+/** The precompiled modules loaded so far, and whether V8 had to compile each (no usable code cache). */
+const loaded: { readonly file: string; readonly script: vm.Script; cacheWanted: boolean }[] = [];
 
-/**
- * The validators `npm run build` compiled ahead of time, if present and built from these very schemas. V8's
- * code cache for the module (`validators.js.cache`, written after the first synth) skips parsing and
- * compiling its 15 MB again: about 0.4 s of every synth.
- */
-function loadPrecompiled(): Record<string, ValidateFunction> | null {
-  // Bundled, this file lives in .build/ beside the module; from source (jest), two folders up.
-  for (const file of [path.join(__dirname, 'validators.js'), path.join(__dirname, '..', '..', '.build', 'validators.js')]) {
-    if (!fs.existsSync(file)) continue;
-    const cacheFile = `${file}.cache`;
-    const cachedData = fs.existsSync(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
-    const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
-    const module = { exports: {} as Record<string, ValidateFunction> & { fingerprint?: string } };
-    (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, path.dirname(file));
-    if (module.exports.fingerprint !== validatorFingerprint()) continue;
-    loaded = { file, script, cacheWanted: cachedData === undefined || script.cachedDataRejected === true };
-    return module.exports;
+/** The index of the validators `npm run build` compiled ahead of time, if present and built from these very schemas. */
+function findPrecompiled(): { dir: string; index: PrecompiledIndex } | null {
+  // Bundled, this file lives in .build/ beside the folder; from source (jest), two folders up.
+  for (const dir of [path.join(__dirname, 'validators'), path.join(__dirname, '..', '..', '.build', 'validators')]) {
+    let index: PrecompiledIndex;
+    try {
+      index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as PrecompiledIndex;
+    } catch {
+      continue;
+    }
+    if (index.fingerprint === validatorFingerprint()) return { dir, index };
   }
   return null;
 }
 
 /**
- * Writes V8's code cache of the precompiled validators once they have run (so it holds the functions
- * compiled lazily along the way). Called after a validation pass; does nothing when the cache is current.
+ * Loads one precompiled kind's module. V8's code cache for it (`<file>.cache`, written after the first
+ * synth that used it) skips parsing and compiling it again.
+ */
+function loadPrecompiled(dir: string, name: string): ValidateFunction {
+  const file = path.join(dir, name);
+  const cacheFile = `${file}.cache`;
+  const cachedData = fs.existsSync(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const module = { exports: {} as { validate?: ValidateFunction } };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, dir);
+  loaded.push({ file, script, cacheWanted: cachedData === undefined || script.cachedDataRejected === true });
+  return module.exports.validate!;
+}
+
+/**
+ * Digests of objects the precompiled validators of this very fingerprint found valid in earlier runs
+ * (`valid-objects` in their folder). Validation is a pure function of the object and the schemas, so an
+ * object with the same bytes need not be validated again: a synth where nothing changed loads no validator
+ * at all, and one after a tag change validates the few objects that changed. Only successes are recorded;
+ * an invalid object is validated (and reported) every time.
+ */
+let validObjects: { readonly file: string; readonly previous: readonly string[]; readonly current: Set<string>; known: Set<string>; added: boolean } | undefined;
+/** Digests kept from earlier runs besides this run's own, so alternating environments or inputs stay warm. */
+const VALID_OBJECTS_KEPT = 20_000;
+
+function validObjectMemo(): typeof validObjects {
+  if (validObjects || !precompiled) return validObjects;
+  const file = path.join(precompiled.dir, 'valid-objects');
+  let previous: string[] = [];
+  try {
+    previous = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
+  } catch {
+    previous = [];
+  }
+  validObjects = { file, previous, current: new Set(), known: new Set(previous), added: false };
+  return validObjects;
+}
+
+function objectDigest(object: unknown): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('base64');
+}
+
+/**
+ * Writes the build caches of this run's validation (never dist/): V8's code cache of the precompiled
+ * validators once they have run (so it holds the functions compiled lazily along the way), and the digests
+ * of the objects found valid. Does nothing when both are current.
  */
 export function saveValidatorCodeCache(): void {
-  if (!loaded?.cacheWanted) return;
-  loaded.cacheWanted = false;
-  try {
-    const temp = `${loaded.file}.cache.tmp-${process.pid}`;
-    fs.writeFileSync(temp, loaded.script.createCachedData());
-    fs.renameSync(temp, `${loaded.file}.cache`);
-  } catch {
-    // A read-only .build/ only costs speed.
+  const write = (file: string, data: string | Buffer): void => {
+    try {
+      const temp = `${file}.tmp-${process.pid}`;
+      fs.writeFileSync(temp, data);
+      fs.renameSync(temp, file);
+    } catch {
+      // A read-only .build/ only costs speed.
+    }
+  };
+  for (const entry of loaded) {
+    if (!entry.cacheWanted) continue;
+    entry.cacheWanted = false;
+    write(`${entry.file}.cache`, entry.script.createCachedData());
+  }
+  if (validObjects?.added) {
+    validObjects.added = false;
+    const kept = [...validObjects.current, ...validObjects.previous.filter((d) => !validObjects!.current.has(d)).slice(0, VALID_OBJECTS_KEPT)];
+    write(validObjects.file, `${kept.join('\n')}\n`);
   }
 }
 
@@ -121,9 +182,10 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   if (validate) return validate;
   const entry = kindSchema(apiVersion, kind);
   if (!entry) return undefined;
-  if (precompiled === undefined) precompiled = loadPrecompiled();
-  validate = precompiled?.[key];
-  if (!validate) {
+  if (precompiled === undefined) precompiled = findPrecompiled();
+  const file = precompiled?.index.kinds[key];
+  if (precompiled && file) validate = loadPrecompiled(precompiled.dir, file);
+  else {
     ajv ??= newAjv(false);
     validate = ajv.compile(kindSchemaForAjv(entry));
   }
@@ -225,9 +287,23 @@ export function schemaProblems(object: { apiVersion?: unknown; kind?: unknown })
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
     return [{ path: typeof object.apiVersion !== 'string' ? 'apiVersion' : 'kind', value: undefined, reason: 'required field is missing' }];
   }
-  const validate = validatorFor(object.apiVersion, object.kind);
-  if (!validate) return undefined;
-  if (validate(object)) return [];
+  if (!kindSchema(object.apiVersion, object.kind)) return undefined;
+  if (precompiled === undefined) precompiled = findPrecompiled();
+  const memo = validObjectMemo();
+  const digest = memo ? objectDigest(object) : '';
+  if (memo?.known.has(digest)) {
+    memo.current.add(digest);
+    return [];
+  }
+  const validate = validatorFor(object.apiVersion, object.kind)!;
+  if (validate(object)) {
+    if (memo) {
+      memo.current.add(digest);
+      memo.known.add(digest);
+      memo.added = true;
+    }
+    return [];
+  }
   const errors = validate.errors ?? [];
   const folded = errors.filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf' ? true : !errors.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && e.instancePath.startsWith(o.instancePath) && e.schemaPath.startsWith(`${o.schemaPath}/`))));
   const seen = new Set<string>();
