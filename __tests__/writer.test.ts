@@ -41,6 +41,46 @@ describe('writeEnvironments', () => {
   });
 });
 
+describe('writeEnvironments writes only what changed', () => {
+  const stamp = (file: string) => {
+    const st = fs.statSync(file);
+    return { ino: st.ino, mtimeMs: st.mtimeMs };
+  };
+  const files = (staging: Record<string, string>) => [
+    { name: 'staging', files: new Map(Object.entries(staging)) },
+    { name: 'production', files: new Map([['p.yaml', `# ${GENERATED_MARK}\nproduction`]]) },
+  ];
+  const first = { 'keep.yaml': `# ${GENERATED_MARK}\nkept`, 'change.yaml': `# ${GENERATED_MARK}\nold`, 'gone/x.yaml': `# ${GENERATED_MARK}\nremoved later` };
+
+  test('a run that changes nothing touches nothing: files and folders keep their inode and mtime', () => {
+    const out = seeded();
+    writeEnvironments(out, files(first));
+    const before = ['staging', 'staging/keep.yaml', 'production', 'production/p.yaml'].map((f) => stamp(path.join(out, f)));
+    writeEnvironments(out, files(first));
+    expect(['staging', 'staging/keep.yaml', 'production', 'production/p.yaml'].map((f) => stamp(path.join(out, f)))).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('a change rewrites the changed file, removes what is no longer generated, and leaves the others as they were', () => {
+    const out = seeded();
+    writeEnvironments(out, files(first));
+    const kept = stamp(path.join(out, 'staging', 'keep.yaml'));
+    const other = stamp(path.join(out, 'production', 'p.yaml'));
+    writeEnvironments(out, files({ 'keep.yaml': first['keep.yaml'], 'change.yaml': `# ${GENERATED_MARK}\nnew`, 'added.yaml': `# ${GENERATED_MARK}\nadded` }));
+    expect(readTree(out)).toEqual(
+      new Map([
+        ['production/p.yaml', `# ${GENERATED_MARK}\nproduction`],
+        ['staging/added.yaml', `# ${GENERATED_MARK}\nadded`],
+        ['staging/change.yaml', `# ${GENERATED_MARK}\nnew`],
+        ['staging/keep.yaml', `# ${GENERATED_MARK}\nkept`],
+      ]),
+    );
+    expect(stamp(path.join(out, 'staging', 'keep.yaml'))).toEqual(kept);
+    expect(stamp(path.join(out, 'production', 'p.yaml'))).toEqual(other);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+});
+
 describe('toYaml', () => {
   test('quotes strings a YAML 1.1 or 1.2 reader would take for booleans, numbers, nulls or dates', () => {
     const { parse } = require('yaml');

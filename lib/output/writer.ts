@@ -76,6 +76,16 @@ function transaction(outDir: string, environments: readonly EnvironmentFiles[], 
   const parent = path.dirname(live);
   recover(outDir, opts.sweep ?? []);
   for (const env of environments) refuseHandWritten(outDir, env);
+  // What is live now, to write only what changed: a run that changes nothing touches nothing (no scratch, no
+  // swap), and in a run that does, each unchanged file enters the new folder as a hard link of the live one, so
+  // it keeps its bytes, inode and mtime (editors, watchers and `git status` stay quiet).
+  const current = new Map(environments.map((env) => [env.name, readTree(path.join(live, env.name))]));
+  const sameFolder = (env: EnvironmentFiles): boolean => {
+    const now = current.get(env.name)!;
+    return fs.existsSync(path.join(live, env.name)) && now.size === env.files.size && [...env.files].every(([file, content]) => now.get(file) === content);
+  };
+  const sameFile = (update: FileUpdate): boolean => readIfExists(path.resolve(update.file)) === update.content;
+  if (environments.every(sameFolder) && (opts.files ?? []).every(sameFile)) return;
 
   const scratch = fs.mkdtempSync(path.join(parent, `.${path.basename(live)}.tmp-`));
   const id = path.basename(scratch).slice(path.basename(live).length + '..tmp-'.length);
@@ -91,7 +101,8 @@ function transaction(outDir: string, environments: readonly EnvironmentFiles[], 
           fs.mkdirSync(dir, { recursive: true });
           made.add(dir);
         }
-        fs.writeFileSync(target, content);
+        if (current.get(env.name)!.get(relative) === content) linkOrCopy(path.join(live, env.name, relative), target, content);
+        else fs.writeFileSync(target, content);
       }
       // An environment with no file at all still becomes an (empty) folder.
       fs.mkdirSync(path.join(scratch, 'new', env.name), { recursive: true });
@@ -134,6 +145,15 @@ function transaction(outDir: string, environments: readonly EnvironmentFiles[], 
   fs.unlinkSync(journalPath(outDir));
   faultPoint('cleanup');
   cleanup(journal);
+}
+
+/** A hard link keeps the live file's inode and mtime; where links are refused (another file system), a copy. */
+function linkOrCopy(from: string, to: string, content: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.writeFileSync(to, content);
+  }
 }
 
 function forward(journal: Journal, rename: (from: string, to: string) => void): void {
