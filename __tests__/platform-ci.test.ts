@@ -19,11 +19,15 @@ describe("the platform repository's pipeline", () => {
     expect(JSON.parse(committed('package.json')).scripts.hooks).toContain('git config core.hooksPath .githooks');
   });
 
-  test('merge requests: npm ci, npm test, validate, the diff against the target posted as the note, then --check', () => {
+  test('merge requests: .ci/run (packages, npm ci, npm test), validate, the diff against the target posted as the note, then --check', () => {
     const ci = parse(platformCi());
     const mr = '$CI_PIPELINE_SOURCE == "merge_request_event"';
     expect(ci.test.rules).toContainEqual({ if: mr });
-    expect(ci.test.script).toEqual(expect.arrayContaining(['npm ci --no-audit --no-fund', 'npm test', 'npm run -s validate']));
+    // The tests run as this repository's CI runs them: .ci/run installs the Debian packages, then npm ci, npm test.
+    expect(ci.test.script).toEqual(['bash .ci/run', 'npm run -s validate']);
+    const ciRun = fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8');
+    expect(ciRun.indexOf('npm ci')).toBeGreaterThan(ciRun.indexOf('apt-get install'));
+    expect(ciRun.indexOf('npm test')).toBeGreaterThan(ciRun.indexOf('npm ci'));
     const diff = ci['manifest-diff'];
     expect(diff.rules).toEqual([{ if: mr }]);
     const script: string[] = diff.script;
@@ -37,7 +41,7 @@ describe("the platform repository's pipeline", () => {
     const deploy = parse(platformCi()).deploy;
     expect(deploy.rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "pipeline" && $NX_ENV && $NX_TAG' }]);
     const script: string = deploy.script.join('\n');
-    const order = ['npm run -s synth -- --save', 'npm test', 'git add dist', 'commit', 'git push'].map((s) => script.indexOf(s));
+    const order = ['npm run -s synth -- --save', 'bash .ci/run', 'git add dist', 'commit', 'git push'].map((s) => script.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
