@@ -74,7 +74,12 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 const root: ImageUser = { name: 'root', uid: 0, gid: 0, home: '/root' };
 const nobody: ImageUser = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' };
 
-/** debian:trixie-slim base accounts (Debian base-passwd 3.6, /usr/share/base-passwd/passwd.master). */
+/**
+ * debian:trixie-slim base accounts. Read: Debian base-passwd 3.6.1 (the Debian 12 package, installed on the
+ * verifying host), /usr/share/base-passwd/passwd.master and group.master: every account and group below matches
+ * (root 0, daemon 1 /usr/sbin, bin 2 /bin, sys 3 /dev, sync 4:65534 /bin, www-data 33 /var/www, _apt 42:65534
+ * /nonexistent, nobody 65534 /nonexistent; nogroup 65534). Not read: trixie's own base-passwd (3.6.x newer than 3.6.1).
+ */
 const DEBIAN_USERS: readonly ImageUser[] = [
   root,
   { name: 'daemon', uid: 1, gid: 1, home: '/usr/sbin' },
@@ -90,7 +95,13 @@ const DEBIAN_GROUPS: readonly ImageGroup[] = [
   { name: 'www-data', gid: 33 }, { name: 'nogroup', gid: 65534 },
 ];
 
-/** alpine:3.22 base accounts (alpine-baselayout 3.7, /etc/passwd and /etc/group of the package). */
+/**
+ * alpine base accounts. Read: alpinelinux/aports main/alpine-baselayout/passwd and group at the one stored version
+ * (commit 0e733c2d9dc42887b09641bbc949e2922d74455c; its date and package version were not established, and it
+ * still lists adm, operator, postmaster, squid, xfs, cyrus, vpopmail, smmsp, so it may predate alpine 3.22). Every
+ * account and group below matches it; nobody's home there is `/`, not /nonexistent. Not read: alpine-baselayout of
+ * alpine 3.22 itself.
+ */
 const ALPINE_USERS: readonly ImageUser[] = [
   root,
   { name: 'bin', uid: 1, gid: 1, home: '/bin' },
@@ -100,14 +111,18 @@ const ALPINE_USERS: readonly ImageUser[] = [
   { name: 'mail', uid: 8, gid: 12, home: '/var/mail' },
   { name: 'ftp', uid: 21, gid: 21, home: '/var/lib/ftp' },
   { name: 'guest', uid: 405, gid: 100, home: '/dev/null' },
-  nobody,
+  { name: 'nobody', uid: 65534, gid: 65534, home: '/' },
 ];
 const ALPINE_GROUPS: readonly ImageGroup[] = [
   { name: 'root', gid: 0 }, { name: 'bin', gid: 1 }, { name: 'daemon', gid: 2 }, { name: 'users', gid: 100 },
   { name: 'www-data', gid: 82 }, { name: 'nogroup', gid: 65533 }, { name: 'nobody', gid: 65534 },
 ];
 
-/** busybox's skeleton accounts (docker-library/busybox builds on buildroot's system/skeleton/etc/passwd). */
+/**
+ * busybox's accounts: docker-library/busybox copies buildroot's system/skeleton/etc/{passwd,group,shadow} into the
+ * image. Read: buildroot/buildroot tag 2025.11.3 (the buildroot version busybox 1.36.1 was last built with)
+ * system/skeleton/etc/passwd and group: nobody's home is /home and gid 65534 is named `nobody` (no `nogroup`).
+ */
 const BUSYBOX_USERS: readonly ImageUser[] = [
   root,
   { name: 'daemon', uid: 1, gid: 1, home: '/usr/sbin' },
@@ -117,11 +132,12 @@ const BUSYBOX_USERS: readonly ImageUser[] = [
   { name: 'mail', uid: 8, gid: 8, home: '/var/spool/mail' },
   { name: 'www-data', uid: 33, gid: 33, home: '/var/www' },
   { name: 'operator', uid: 37, gid: 37, home: '/var' },
-  nobody,
+  { name: 'nobody', uid: 65534, gid: 65534, home: '/home' },
 ];
 const BUSYBOX_GROUPS: readonly ImageGroup[] = [
   { name: 'root', gid: 0 }, { name: 'daemon', gid: 1 }, { name: 'bin', gid: 2 }, { name: 'sys', gid: 3 },
-  { name: 'mail', gid: 8 }, { name: 'www-data', gid: 33 }, { name: 'users', gid: 100 }, { name: 'nogroup', gid: 65534 },
+  { name: 'mail', gid: 8 }, { name: 'www-data', gid: 33 }, { name: 'operator', gid: 37 }, { name: 'users', gid: 100 },
+  { name: 'nobody', gid: 65534 },
 ];
 
 /** The busybox applets the runner links into an alpine or busybox sandbox's /bin. */
@@ -132,9 +148,12 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     repository: 'redis',
     version: '8.10.2-trixie',
     source:
-      'docker-library/redis 8.10 debian/Dockerfile (generated from Dockerfile.template): `groupadd -r -g 999 redis && ' +
-      'useradd -r -g redis -u 999 redis`, `mkdir /data && chown redis:redis /data`, WORKDIR /data, no USER (the ' +
-      'entrypoint steps down with gosu), ENTRYPOINT docker-entrypoint.sh, CMD redis-server; binaries in /usr/local/bin',
+      'Read, nearest version found (8.10.2 itself not found): redis/docker-library-redis commit ' +
+      '0076c90a8028d29b25313f7272fa2d1245c3be76 debian/Dockerfile (REDIS_VERSION 8.6.4, FROM debian:trixie-slim): ' +
+      '`groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis`, `make -C /usr/src/redis install` (default prefix, ' +
+      'binaries in /usr/local/bin), `mkdir /data && chown redis:redis /data`, WORKDIR /data, no USER, ENTRYPOINT ' +
+      '["docker-entrypoint.sh"], CMD ["redis-server"]. Not read: the home /home/redis (useradd\'s default, no -d) and ' +
+      'the entrypoint script\'s gosu step-down',
     base: 'debian',
     users: [...DEBIAN_USERS, { name: 'redis', uid: 999, gid: 999, home: '/home/redis' }],
     groups: [...DEBIAN_GROUPS, { name: 'redis', gid: 999 }],
@@ -195,8 +214,11 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     repository: 'busybox',
     version: '1.36',
     source:
-      'docker-library/busybox 1.36 (stable/glibc/Dockerfile.builder: buildroot skeleton /etc/passwd and /etc/group, ' +
-      'every applet linked in /bin); FROM scratch, no USER, no ENTRYPOINT, CMD sh',
+      'Read: docker-library/busybox commit 9106ef5ab8eea5667c83d86e0360b61a4bdcbfc1 (the last whose versions.json ' +
+      'carries 1.36.1, as latest-1, buildroot 2025.11.3): Dockerfile.template `FROM scratch`, `ADD busybox.tar.gz /`, ' +
+      'CMD ["sh"], no USER, no ENTRYPOINT, no ENV PATH (runtime default); Dockerfile-builder.template ' +
+      '`busybox --install /bin` and buildroot $version system/skeleton/etc/{group,passwd,shadow} copied to /etc ' +
+      '(accounts: see BUSYBOX_USERS)',
     base: 'busybox',
     users: BUSYBOX_USERS,
     groups: BUSYBOX_GROUPS,
@@ -287,27 +309,36 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     repository: 'ghcr.io/cloudnative-pg/postgresql',
     version: '16.15',
     source:
-      'cloudnative-pg/postgres-containers Debian Dockerfile (standard, trixie): postgres user uid 26 (`usermod -u 26 ' +
-      'postgres`, USER 26); cloudnative-pg v1.30 api/v1 cluster_types.go `PostgresUID` and `PostgresGID` default 26. ' +
-      'The operator writes the pod and its security context; the image runs /controller/manager copied in by its bootstrap-controller init container',
+      'Read: cloudnative-pg/postgres-containers commit a949ae5871b3685ebd569070fe8657e261328e7f (last Dockerfile change ' +
+      'c3fe4092, 2026-06-26) Dockerfile: `FROM $BASE` (docker-bake.hcl: debian:trixie-slim), postgresql-$PG_MAJOR from ' +
+      'PGDG, `RUN usermod -u 26 postgres`, USER 26 in the minimal and standard stages, `ENV PATH=$PATH:/usr/lib/postgresql/' +
+      '$PG_MAJOR/bin` (appended), no ENTRYPOINT or CMD of its own. cloudnative-pg v1.30.0 api/v1/cluster_types.go ' +
+      '`DefaultPostgresUID = 26`, `DefaultPostgresGID = 26` (the operator sets runAsUser/runAsGroup). NOT from the image: ' +
+      'the postgres group gid 26 and the user\'s primary gid 26 below. `usermod -u` changes only the uid, so the image ' +
+      'keeps the gid the Debian package assigned at install (not read). Not read either: the home /var/lib/postgresql ' +
+      'and the CMD inherited from debian:trixie-slim',
     base: 'debian',
     users: [...DEBIAN_USERS, { name: 'postgres', uid: 26, gid: 26, home: '/var/lib/postgresql' }],
     groups: [...DEBIAN_GROUPS, { name: 'postgres', gid: 26 }],
     defaultUid: 26,
     entrypoint: [],
     cmd: [],
-    path: `/usr/lib/postgresql/16/bin:${DEFAULT_PATH}`,
+    path: `${DEFAULT_PATH}:/usr/lib/postgresql/16/bin`,
     programs: {},
   },
   {
     repository: 'quay.io/strimzi/kafka',
     version: '1.2.0-kafka-4.3.1',
     source:
-      'strimzi/strimzi-kafka-operator 1.2.0 docker-images/base/Dockerfile: `useradd -r -m -u 1001 -g 0 strimzi`, USER 1001 ' +
-      '(group 0 for the mounted volumes); docker-images/kafka-based/kafka/Dockerfile: /opt/kafka, USER 1001. The Debezium ' +
-      'Connect image (nx-debezium-connect) is built FROM it by Strimzi\'s Kaniko build and keeps its user',
+      'Read: strimzi/strimzi-kafka-operator tag 1.2.0 (commit 6c7b43c4af0db547c10463ba09d1dfa6f5e156a0) ' +
+      'docker-images/kafka-based/kafka/Dockerfile: `FROM strimzi/base:latest`, `RUN useradd -r -m -u 1001 -g 0 kafka` ' +
+      '(user kafka, group 0 "to have access to the mounted volumes"), KAFKA_HOME=/opt/kafka, WORKDIR $KAFKA_HOME, USER ' +
+      '1001, no ENTRYPOINT or CMD; docker-images/base/Dockerfile: FROM registry.access.redhat.com/ubi9/ubi-minimal, ' +
+      'creates no user, no USER/ENTRYPOINT/CMD/PATH. Not read: UBI\'s own passwd/group (root, nobody) and PATH; the ' +
+      'home /home/kafka is useradd -m\'s default. The Debezium Connect image (nx-debezium-connect) is built FROM it by ' +
+      'Strimzi\'s Kaniko build and keeps its user',
     base: 'ubi',
-    users: [root, { name: 'strimzi', uid: 1001, gid: 0, home: '/home/strimzi' }, nobody],
+    users: [root, { name: 'kafka', uid: 1001, gid: 0, home: '/home/kafka' }, nobody],
     groups: [{ name: 'root', gid: 0 }, { name: 'nobody', gid: 65534 }],
     defaultUid: 1001,
     entrypoint: [],
@@ -319,8 +350,12 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     repository: 'gcr.io/kaniko-project/executor',
     version: 'v1.23',
     source:
-      'GoogleContainerTools/kaniko deploy/Dockerfile: FROM scratch, no USER (root), ENTRYPOINT /kaniko/executor; it ' +
-      'unpacks the base image over / and so needs a writable root (Strimzi runs it for KafkaConnect builds)',
+      'Read: GoogleContainerTools/kaniko tag v1.23.2 (commit 1ae9a8416c14418625de90c1115052c0a6ebee07) deploy/Dockerfile, ' +
+      'target kaniko-executor: FROM scratch, /kaniko (mode 777), ENV HOME /root, USER root (env only), PATH ' +
+      '/usr/local/bin:/kaniko, no USER instruction (root), WORKDIR /workspace, ENTRYPOINT ["/kaniko/executor"]; the image ' +
+      'has no /etc/passwd or /etc/group (only /etc/nsswitch.conf), so the root entry below is the runner\'s, not the ' +
+      'image\'s. Not read: that it unpacks the base image over / and so needs a writable root (Strimzi runs it for ' +
+      'KafkaConnect builds)',
     base: 'scratch',
     users: [root],
     groups: [{ name: 'root', gid: 0 }],
@@ -334,12 +369,19 @@ export const IMAGE_FACTS: readonly ImageFacts[] = [
     repository: 'velero/velero',
     version: 'v1.17',
     source:
-      'vmware-tanzu/velero Dockerfile: FROM distroless static (paketo/gcr.io/distroless), USER 65532:65532, ENTRYPOINT /velero',
+      'Read: vmware-tanzu/velero tag v1.17.2 (commit 7013a4097f17a97a0201c0ad3c9dd3f810d32bf6; v1.17.0 the same but ' +
+      'base 0.2.73) Dockerfile: `FROM paketobuildpacks/run-jammy-tiny:0.2.90`, binaries copied to / (/velero, ' +
+      '/velero-restore-helper, /velero-helper, restic under /usr/bin), `USER cnb:cnb`, no ENTRYPOINT or CMD. ' +
+      'paketo-buildpacks/jammy-tiny-stack stack/stack.toml (stored commit 043f0394, not ' +
+      'matched to 0.2.90): [run] uid = 1002, gid = 1000, "distroless-like jammy"; run.Dockerfile adds files/passwd and ' +
+      'files/group, FROM scratch. Not read: those passwd/group files (the names cnb/cnb and the home /home/cnb, root and ' +
+      'nobody below are unverified). The platform installs Velero v1.18.1 (lib/platform/edge.ts), whose Dockerfile ' +
+      '(commit 26ef8fa7) is the same: run-jammy-tiny:0.2.129, USER cnb:cnb, no ENTRYPOINT',
     base: 'distroless',
-    users: [root, { name: 'nonroot', uid: 65532, gid: 65532, home: '/home/nonroot' }, nobody],
-    groups: [{ name: 'root', gid: 0 }, { name: 'nonroot', gid: 65532 }],
-    defaultUid: 65532,
-    entrypoint: ['/velero'],
+    users: [root, { name: 'cnb', uid: 1002, gid: 1000, home: '/home/cnb' }, nobody],
+    groups: [{ name: 'root', gid: 0 }, { name: 'cnb', gid: 1000 }],
+    defaultUid: 1002,
+    entrypoint: [],
     cmd: [],
     path: DEFAULT_PATH,
     programs: {},
