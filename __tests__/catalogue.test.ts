@@ -47,3 +47,15 @@ describe('a broken catalogue is refused at the door', () => {
     expect(require('fs').readdirSync(out)).toEqual([]);
   });
 });
+
+/** The bench's generated platform is a valid catalogue, so `npm run bench` measures synthesis, not an error. */
+describe("the bench's generated platform", () => {
+  test('1,000 services pass the catalogue checks and synthesize', () => {
+    const { generatedPlatform } = require('../lib/bench/generated-platform');
+    const platform: PlatformSpec = generatedPlatform(1000);
+    expect(platform.services.length).toBe(1000);
+    expect(() => validatePlatform(platform)).not.toThrow();
+    const [env] = synthesizePlatform(generatedPlatform(60), overrides({ environments: ['staging'], tag: { value: FIXTURE_TAG, input: 'test' } }), RELEASE_DIR);
+    expect(env.manifests.filter((m) => m.object.kind === 'Deployment' && m.object.metadata.name.startsWith('nx-svc-')).length).toBe(60 - PLATFORM.services.length);
+  });
+});

@@ -3,10 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeEnvironments } from '../output/writer';
-import { PLATFORM } from '../platform';
 import { RELEASE_DIR } from '../platform/inputs';
-import { PlatformSpec, ServiceSpec } from '../platform/types';
 import { synthesizePlatform } from '../synth';
+import { generatedPlatform } from './generated-platform';
 
 /**
  * `npm run bench`: median wall time and peak memory (max RSS) of each case of issue 13, each beside its
@@ -24,21 +23,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const self = __filename;
 const root = process.cwd();
 
-/** The real platform plus generated backend services up to `count` (the real ones stay: routes and rate limits name them). */
-function generatedPlatform(count: number): PlatformSpec {
-  const services: ServiceSpec[] = [...PLATFORM.services];
-  const firstOrder = Math.max(0, ...services.map((s) => s.migration?.order ?? 0)) + 1;
-  for (let i = 1; services.length < count; i++) {
-    services.push({
-      name: `svc-${String(i).padStart(4, '0')}`,
-      tier: 'backend',
-      ha: i % 4 === 0,
-      uses: i % 2 === 0 ? ['postgres', 'kafka'] : ['redis'],
-      migration: i % 3 === 0 ? { order: firstOrder + i } : undefined,
-    });
-  }
-  return { ...PLATFORM, services };
-}
 
 interface Sample {
   readonly ms: number;
