@@ -7,7 +7,7 @@ import { readTree } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { isDnsLabel } from '../lib/platform/rules';
 import { runDiff, runValidate } from '../lib/review/commands';
-import { RELEASE_DIR, ROOT, tempDir } from './helpers';
+import { distSandbox, RELEASE_DIR, ROOT, tempDir } from './helpers';
 
 /**
  * Every input is checked at the door: the issue's table of inputs that used to be accepted, each refused with
@@ -17,16 +17,8 @@ jest.setTimeout(60_000);
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
-function sandbox(): { out: string; releases: string } {
-  const dir = tempDir();
-  const out = path.join(dir, 'dist');
-  fs.cpSync(path.join(ROOT, 'dist'), out, { recursive: true });
-  const releases = path.join(dir, 'releases');
-  fs.cpSync(RELEASE_DIR, releases, { recursive: true });
-  return { out, releases };
-}
 
-function run(args: string[], env: Record<string, string> = {}, box = sandbox()) {
+function run(args: string[], env: Record<string, string> = {}, box = distSandbox()) {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const before = readTree(box.out);
@@ -60,14 +52,14 @@ describe('inputs that used to be accepted are refused', () => {
   test.each(cases)('%s', (_, args, env, fragments) => expectRefused(run(args, env), ...fragments));
 
   test('an unquoted tag YAML reads as a number is reported as written, not as null', () => {
-    const box = sandbox();
+    const box = distSandbox();
     const file = path.join(box.releases, 'staging.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^tag: .*$/m, 'tag: 4e12345'));
     expectRefused(run(['--env', 'staging'], {}, box), "'tag': \"4e12345\"", 'quote tags that look like numbers');
   });
 
   test('a password in the gitops repoURL is never printed', () => {
-    const box = sandbox();
+    const box = distSandbox();
     const file = path.join(box.releases, 'staging.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/repoURL: .*$/m, 'repoURL: "https://deploy:s3cr3t-T0ken@gitlab.bana.com.vn/x.git"'));
     const r = run(['--env', 'staging'], {}, box);
@@ -76,7 +68,7 @@ describe('inputs that used to be accepted are refused', () => {
   });
 
   test('a hand-written file inside dist/<env>/ is not deleted: the run refuses, naming it', () => {
-    const box = sandbox();
+    const box = distSandbox();
     fs.writeFileSync(path.join(box.out, 'staging', '06-5-services', 'NOTES.md'), 'remember to scale sale before the sale event\n');
     expectRefused(run(['--env', 'staging'], {}, box), path.join(box.out, 'staging', '06-5-services', 'NOTES.md'), 'hand-written');
   });
@@ -101,7 +93,7 @@ describe('digests, pins and --save', () => {
   });
 
   test('--tag X --save keeps the per-service pins and the comments, says which pins stay, and the next run reproduces dist', () => {
-    const box = sandbox();
+    const box = distSandbox();
     const file = path.join(box.releases, 'staging.yaml');
     fs.appendFileSync(file, '# sale stays on the release candidate until QA signs off\ntags:\n  sale: "rc-42"\n');
     const original = fs.readFileSync(file, 'utf8');
@@ -115,7 +107,7 @@ describe('digests, pins and --save', () => {
   });
 
   test('--registry and a digest --save round-trip: the next plain run accepts the file and reproduces dist', () => {
-    const box = sandbox();
+    const box = distSandbox();
     const saved = run(['--env', 'staging', '--registry', 'localhost:5000/bana', '--tag', `sale=${DIGEST}`, '--save'], {}, box);
     expect(saved.status).toBe(0);
     const again = run(['--env', 'staging'], {}, box);
@@ -136,7 +128,7 @@ describe('diff and validate on a hand-edited dist/', () => {
     ['diff', runDiff],
     ['validate', runValidate],
   ] as const)('%s: a YAML file that does not parse is one line naming the file, exit 2', (_, command) => {
-    const box = sandbox();
+    const box = distSandbox();
     fs.writeFileSync(path.join(box.out, FILE), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nx-sale\n  bad: [\n');
     const { out, io: streams } = io();
     const status = command(PLATFORM, ['--dist', box.out, '--env', 'staging'], {}, streams);
@@ -145,7 +137,7 @@ describe('diff and validate on a hand-edited dist/', () => {
   });
 
   test('diff --stale fails on a comment-only hand edit and names the file', () => {
-    const box = sandbox();
+    const box = distSandbox();
     fs.appendFileSync(path.join(box.out, FILE), '# scaled by hand during the incident\n');
     const { out, io: streams } = io();
     expect(runDiff(PLATFORM, ['--dist', box.out, '--env', 'staging', '--stale'], {}, streams)).toBe(1);

@@ -102,3 +102,13 @@ export function podSpecs(synth: SynthesizedEnvironment): { owner: string; spec: 
 export function tempDir(prefix = 'bana-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** A scratch copy of the committed dist/ and release files, so a run can be checked for "wrote nothing". */
+export function distSandbox(): { out: string; releases: string } {
+  const dir = tempDir();
+  const out = path.join(dir, 'dist');
+  fs.cpSync(path.join(ROOT, 'dist'), out, { recursive: true });
+  const releases = path.join(dir, 'releases');
+  fs.cpSync(RELEASE_DIR, releases, { recursive: true });
+  return { out, releases };
+}

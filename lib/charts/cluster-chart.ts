@@ -9,6 +9,7 @@ import { CLUSTER_SETTINGS, namespacesOf, POD_SECURITY_VERSION } from '../platfor
 import { commonLabels, PART_OF } from '../platform/conventions';
 import { InputError } from '../platform/errors';
 import { PRIORITY_CLASSES } from '../platform/priorities';
+import { ResourceSpec } from '../platform/types';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /** Annotation on a Namespace stating why it enforces less than `restricted`, or has no quota. */
@@ -95,18 +96,7 @@ export class ClusterChart extends LayerChart {
             },
           },
         });
-        new k8s.KubeLimitRange(this, `Limits-${ns.name}`, {
-          metadata: { name: 'container-defaults', namespace: ns.name, labels: commonLabels('container-defaults', 'limit-range') },
-          spec: {
-            limits: [
-              {
-                type: 'Container',
-                defaultRequest: { cpu: k8s.Quantity.fromString(d.requests.cpu), memory: k8s.Quantity.fromString(d.requests.memory) },
-                default: { cpu: k8s.Quantity.fromString(d.limits.cpu), memory: k8s.Quantity.fromString(d.limits.memory) },
-              },
-            ],
-          },
-        });
+        this.limitRange(ns.name, d);
         continue;
       }
 
@@ -137,19 +127,24 @@ export class ClusterChart extends LayerChart {
       });
       // The largest container we write there sets the ceiling; a container stating nothing gets the defaults.
       const ceiling: Compute = max(peak.largestContainer, defaults);
-      new k8s.KubeLimitRange(this, `Limits-${ns.name}`, {
-        metadata: { name: 'container-defaults', namespace: ns.name, labels: commonLabels('container-defaults', 'limit-range') },
-        spec: {
-          limits: [
-            {
-              type: 'Container',
-              defaultRequest: { cpu: k8s.Quantity.fromString(d.requests.cpu), memory: k8s.Quantity.fromString(d.requests.memory) },
-              default: { cpu: k8s.Quantity.fromString(d.limits.cpu), memory: k8s.Quantity.fromString(d.limits.memory) },
-              max: { cpu: k8s.Quantity.fromString(formatCpu(ceiling.cpuLimit)), memory: k8s.Quantity.fromString(formatMemory(ceiling.memoryLimit)) },
-            },
-          ],
-        },
-      });
+      this.limitRange(ns.name, d, ceiling);
     }
+  }
+
+  /** `container-defaults`: the defaults a container stating nothing gets, and, where given, the ceiling. */
+  private limitRange(namespace: string, d: ResourceSpec, ceiling?: Compute): void {
+    new k8s.KubeLimitRange(this, `Limits-${namespace}`, {
+      metadata: { name: 'container-defaults', namespace, labels: commonLabels('container-defaults', 'limit-range') },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: { cpu: k8s.Quantity.fromString(d.requests.cpu), memory: k8s.Quantity.fromString(d.requests.memory) },
+            default: { cpu: k8s.Quantity.fromString(d.limits.cpu), memory: k8s.Quantity.fromString(d.limits.memory) },
+            max: ceiling && { cpu: k8s.Quantity.fromString(formatCpu(ceiling.cpuLimit)), memory: k8s.Quantity.fromString(formatMemory(ceiling.memoryLimit)) },
+          },
+        ],
+      },
+    });
   }
 }
