@@ -49,8 +49,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   let save = false;
   let help = false;
   let tagFromCli = false;
-  let outSeen = false;
-  let releaseDirSeen = false;
+  const seenFolders = new Set<string>();
 
   refuseNpmSwallowedFlags(env);
 
@@ -68,6 +67,13 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   };
   const once = (flag: string, seen: boolean, value: string): void => {
     if (seen) throw new InputError(flag, value, `allowed: ${flag} once`);
+  };
+  /** A folder flag (`--out`, `--release-dir`): given at most once, never empty. */
+  const folder = (flag: string, raw: string): string => {
+    once(flag, seenFolders.has(flag), raw);
+    if (raw.trim() === '') throw new InputError(flag, raw, 'allowed: a folder path');
+    seenFolders.add(flag);
+    return raw;
   };
 
   for (let i = 0; i < argv.length; i++) {
@@ -97,22 +103,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
         registry = { value: raw, input: '--registry' };
         break;
       }
-      case '--out': {
-        const raw = value();
-        once('--out', outSeen, raw);
-        if (raw.trim() === '') throw new InputError('--out', raw, 'allowed: a folder path');
-        outDir = raw;
-        outSeen = true;
+      case '--out':
+        outDir = folder('--out', value());
         break;
-      }
-      case '--release-dir': {
-        const raw = value();
-        once('--release-dir', releaseDirSeen, raw);
-        if (raw.trim() === '') throw new InputError('--release-dir', raw, 'allowed: a folder path');
-        releaseDir = raw;
-        releaseDirSeen = true;
+      case '--release-dir':
+        releaseDir = folder('--release-dir', value());
         break;
-      }
       case '--save':
         save = true;
         break;

@@ -17,6 +17,7 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { assertResources, crdResources, subject } from './checks';
+import { restrictedContainerSecurityContext } from '../pod-defaults';
 
 export interface DebeziumProps {
   readonly environment: EnvironmentSpec;
@@ -71,13 +72,6 @@ export class Debezium extends Construct {
     const labels = commonLabels('debezium', 'cdc');
     const credentials = DATA_SECRETS.debeziumPostgres;
     const kafkaPassword = kafkaPasswordSecret('debezium');
-    const restrictedContainer = {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    };
 
     this.connect = new KafkaConnect(this, 'Resource', {
       metadata: {
@@ -141,7 +135,7 @@ export class Debezium extends Construct {
             volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name, items: credentials.keys.map((key) => ({ key, path: key })) } }],
           },
           connectContainer: {
-            securityContext: restrictedContainer,
+            securityContext: restrictedContainerSecurityContext(),
             volumeMounts: [{ name: 'postgres-credentials', mountPath: CREDENTIALS_MOUNT, readOnly: true }],
           },
           buildPod: built

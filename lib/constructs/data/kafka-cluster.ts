@@ -33,6 +33,7 @@ import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { assertInteger, assertOdd, assertResources, assertStorageSize, crdResources, subject } from './checks';
 import { spreadAcrossNodes } from '../spread';
+import { restrictedContainerSecurityContext } from '../pod-defaults';
 
 export interface KafkaClusterProps {
   readonly environment: EnvironmentSpec;
@@ -54,14 +55,6 @@ export interface KafkaClusterProps {
    */
   readonly storageClass?: string;
 }
-
-const RESTRICTED_CONTAINER = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 
 const OPERATIONS: Record<KafkaAcl['operations'][number], KafkaUserSpecAuthorizationAclsOperations> = {
   Read: KafkaUserSpecAuthorizationAclsOperations.READ,
@@ -161,7 +154,7 @@ export class KafkaCluster extends Construct {
               priorityClassName: PRIORITY_CLASSES.data.name,
               securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             },
-            userOperatorContainer: { securityContext: RESTRICTED_CONTAINER },
+            userOperatorContainer: { securityContext: restrictedContainerSecurityContext() },
           },
         },
       },
@@ -208,7 +201,7 @@ export class KafkaCluster extends Construct {
         // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
         securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
       },
-      kafkaContainer: { securityContext: RESTRICTED_CONTAINER },
+      kafkaContainer: { securityContext: restrictedContainerSecurityContext() },
     });
 
     const storage = (size: string) => ({
