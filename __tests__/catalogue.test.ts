@@ -3,7 +3,7 @@ import { PLATFORM } from '../lib/platform';
 import { migrationsOf } from '../lib/platform/migrations';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
 import { validatePlatform } from '../lib/platform/validate';
-import { synthesizePlatform } from '../lib/synth';
+import { synthesizePlatform } from '../lib/synth/synthesize';
 import { FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR, tempDir } from './helpers';
 
 /**

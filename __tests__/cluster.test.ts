@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import { ClusterChart } from '../lib/charts/cluster-chart';
-import { podSecurityViolations } from '../lib/analysis/pod-security';
-import { podTemplates } from '../lib/analysis/pods';
-import { bytes, milliCpu } from '../lib/analysis/quantity';
+import { podSecurityViolations } from '../lib/k8s/pod-security';
+import { podTemplates } from '../lib/k8s/pods';
+import { bytes, milliCpu } from '../lib/k8s/quantity';
 import { KubeObject } from '../lib/output/render';
 import { PLATFORM } from '../lib/platform';
 import { CLUSTER_SETTINGS, namespacesOf } from '../lib/platform/cluster';
@@ -107,7 +107,7 @@ describe('PriorityClasses', () => {
   }
 });
 
-/** Peak demand computed here, independently of lib/analysis/footprint.ts, for the core workload kinds. */
+/** Peak demand computed here, independently of lib/inspect/footprint.ts, for the core workload kinds. */
 function peakByNamespace(all: readonly KubeObject[], defaults: { cpuRequest: number; memoryRequest: number; cpuLimit: number; memoryLimit: number }) {
   const peak = new Map<string, { pods: number; cpuRequest: number; memoryRequest: number; cpuLimit: number; memoryLimit: number }>();
   const hpa = new Map(all.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((h: any) => [`${h.metadata.namespace}/${h.spec.scaleTargetRef.name}`, h.spec.maxReplicas]));

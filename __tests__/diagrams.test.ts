@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DIAGRAM_LIMITS } from '../lib/output/overview';
+import { DIAGRAM_LIMITS } from '../lib/reports/overview';
 import { ROOT } from './helpers';
 
 /**

@@ -3,9 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { KubeObject } from '../lib/output/render';
 import { PLATFORM } from '../lib/platform';
-import { Overrides } from '../lib/platform/inputs';
+import { Overrides } from '../lib/inputs/release';
 import { EnvironmentName, PlatformSpec } from '../lib/platform/types';
-import { synthesizePlatform, SynthesizedEnvironment } from '../lib/synth';
+import { synthesizePlatform, SynthesizedEnvironment } from '../lib/synth/synthesize';
 import { GOLDEN_TAG, synthesizeGolden } from '../lib/tools/golden';
 import { readSynthCache } from './synth-cache';
 

@@ -1,4 +1,4 @@
-import { checkImageFacts, formatViolation } from '../lib/analysis/image-facts';
+import { checkImageFacts, formatViolation } from '../lib/inspect/image-facts';
 import { KubeObject } from '../lib/output/render';
 import { factsFor, IMAGE_FACTS, parseImage } from '../lib/platform/image-facts';
 import { env, objects } from './helpers';

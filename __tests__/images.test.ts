@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { PLATFORM } from '../lib/platform';
 import { InputError } from '../lib/platform/errors';
-import { imageOf, resolveRelease } from '../lib/platform/inputs';
+import { imageOf, resolveRelease } from '../lib/inputs/release';
 import { EnvironmentSpec } from '../lib/platform/types';
 
 /** Images belong to packages of the services monorepo, Deployments to the catalogue. */

@@ -3,7 +3,7 @@ import { ciFiles } from '../lib/ci/gitlab-ci';
 import { PLATFORM } from '../lib/platform';
 import { namespaceOf, packageOf } from '../lib/platform/conventions';
 import { PlatformSpec, ServiceSpec } from '../lib/platform/types';
-import { synthesizePlatform } from '../lib/synth';
+import { synthesizePlatform } from '../lib/synth/synthesize';
 import { env, ENVIRONMENT_NAMES, FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR } from './helpers';
 
 /** Every output file, `<env>/<path>` → content, including the CI fragment. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { runCli } from '../lib/cli/cli';
-import { MigrationJob } from '../lib/constructs/migration-job';
+import { MigrationJob } from '../lib/constructs/workload/migration-job';
 import { PLATFORM } from '../lib/platform';
 import { capabilityLabels } from '../lib/platform/capabilities';
 import { STORE_ENDPOINTS } from '../lib/platform/endpoints';

@@ -1,4 +1,4 @@
-import { podTemplates } from '../lib/analysis/pods';
+import { podTemplates } from '../lib/k8s/pods';
 import { capabilityLabels, usesLabel } from '../lib/platform/capabilities';
 import { namespacesOf } from '../lib/platform/cluster';
 import { ADDONS, ACME_SOLVER, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../lib/platform/edge';

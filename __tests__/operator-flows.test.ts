@@ -1,11 +1,11 @@
-import { podTemplates } from '../lib/analysis/pods';
+import { podTemplates } from '../lib/k8s/pods';
 import { allowed, inCidr, NetworkEndpoint } from '../lib/network/evaluate';
 import { FlowEnd, FlowNeed, OPERATOR_FLOW_NEEDS, OPERATOR_PODS, OPERATORS, operatorPodsOf } from '../lib/network/operator-pods';
 import { PLATFORM } from '../lib/platform';
 import { namespacesOf } from '../lib/platform/cluster';
 import { CLUSTER_NETWORK_DEFAULTS, ClusterNetwork, parseClusterNetwork } from '../lib/platform/network-inputs';
 import { EnvironmentName } from '../lib/platform/types';
-import { synthesizeEnvironment } from '../lib/synth';
+import { synthesizeEnvironment } from '../lib/synth/synthesize';
 import { env, FIXTURE_TAG, objects } from './helpers';
 
 /**

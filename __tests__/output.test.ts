@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ciFiles } from '../lib/ci/gitlab-ci';
 import { PLATFORM } from '../lib/platform';
 import { writeEnvironments, readTree } from '../lib/output/writer';
-import { synthesizePlatform } from '../lib/synth';
+import { synthesizePlatform } from '../lib/synth/synthesize';
 import { goldenPath, renderGolden } from '../lib/tools/golden';
 import { overrides, RELEASE_DIR, ROOT, shared, tempDir } from './helpers';
 

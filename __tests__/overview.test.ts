@@ -1,4 +1,4 @@
-import { overviewDocument } from '../lib/output/overview';
+import { overviewDocument } from '../lib/reports/overview';
 import { ManifestFile } from '../lib/output/render';
 import { LAYERS } from '../lib/charts/layers';
 import { PLATFORM } from '../lib/platform';

@@ -1,6 +1,6 @@
 import { KubeObject } from '../lib/output/render';
-import { formatFinding, gate, isIanaSvcName, policyFindings } from '../lib/validation/policy';
-import { POLICY_ALLOW_LIST } from '../lib/validation/policy-allowlist';
+import { formatFinding, gate, isIanaSvcName, policyFindings } from '../lib/checks/policy';
+import { POLICY_ALLOW_LIST } from '../lib/checks/policy-allowlist';
 import { env, find, objects } from './helpers';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { coreSchemaSources, CORE_SCHEMA_FILE, CRD_SCHEMA_FILE, readCrdSources } from '../lib/validation/schema-files';
-import { coreSchemas, crdPaths, crdSchemas, renderBundle, strict } from '../lib/validation/schema-generation';
-import { kindSchema, knownKinds, schemaProblems } from '../lib/validation/schema-validator';
+import { coreSchemaSources, CORE_SCHEMA_FILE, CRD_SCHEMA_FILE, readCrdSources } from '../lib/checks/schema-files';
+import { coreSchemas, crdPaths, crdSchemas, renderBundle, strict } from '../lib/checks/schema-generation';
+import { kindSchema, knownKinds, schemaProblems } from '../lib/checks/schema-validator';
 import { ROOT } from './helpers';
 
 describe('generated schemas are current (npm run schemas regenerates them)', () => {

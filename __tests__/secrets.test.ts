@@ -1,4 +1,4 @@
-import { secretReferences } from '../lib/analysis/secret-refs';
+import { secretReferences } from '../lib/inspect/secret-refs';
 import { KubeObject } from '../lib/output/render';
 import { env, objects } from './helpers';
 

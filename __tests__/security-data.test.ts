@@ -12,7 +12,7 @@ import { PRODUCTION, STAGING } from '../lib/platform/environments';
 import { DATA_LAYER } from '../lib/platform/data';
 import { DataLayer } from '../lib/constructs/data/data-layer';
 import { App, Chart } from 'cdk8s';
-import { synthesizePlatform } from '../lib/synth';
+import { synthesizePlatform } from '../lib/synth/synthesize';
 import { ROOT, RELEASE_DIR, env, objects, overrides, tempDir } from './helpers';
 
 /** The data half of issue 14's checks: Kafka listeners authenticated, backup locations distinct. */

@@ -6,7 +6,7 @@ import { namespacesOf } from '../lib/platform/cluster';
 import { TRAEFIK } from '../lib/platform/edge';
 import { ANYWHERE, parseClusterNetwork } from '../lib/platform/network-inputs';
 import { EnvironmentName } from '../lib/platform/types';
-import { synthesizeEnvironment } from '../lib/synth';
+import { synthesizeEnvironment } from '../lib/synth/synthesize';
 import { env, FIXTURE_TAG, objects, ROOT } from './helpers';
 
 /**

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
-import type { SynthesizedEnvironment } from '../lib/synth';
+import type { SynthesizedEnvironment } from '../lib/synth/synthesize';
 
 /**
  * The synth results every suite reads, synthesized once per `jest` run (jest `globalSetup`, see

@@ -5,7 +5,7 @@ import { KubeObject } from '../lib/output/render';
 import { readTree } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { PlatformSpec } from '../lib/platform/types';
-import { formatProblem, manifestProblems, objectProblems } from '../lib/validation/validate';
+import { formatProblem, manifestProblems, objectProblems } from '../lib/checks/validate';
 import { env, find, objects, RELEASE_DIR, tempDir } from './helpers';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { KubeObject } from '../output/render';
-import { argvOf, programsRun } from '../analysis/image-facts';
+import { argvOf, programsRun } from '../inspect/image-facts';
 import { BUSYBOX_HOST, factsFor, ImageFacts } from '../platform/image-facts';
 import { PodNetwork } from './network';
 import { host, Outcome, ProcessGroup, tail, until } from './processes';

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeEnvironments } from '../output/writer';
-import { RELEASE_DIR } from '../platform/inputs';
-import { synthesizePlatform } from '../synth';
+import { RELEASE_DIR } from '../inputs/release';
+import { synthesizePlatform } from '../synth/synthesize';
 import { generatedPlatform } from './generated-platform';
 
 /**

@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { BackendService } from '../constructs/backend-service';
-import { FrontendApp } from '../constructs/frontend-app';
-import { MigrationJob } from '../constructs/migration-job';
-import { ServiceWorkload } from '../constructs/service-workload';
+import { BackendService } from '../constructs/workload/backend-service';
+import { FrontendApp } from '../constructs/workload/frontend-app';
+import { MigrationJob } from '../constructs/workload/migration-job';
+import { ServiceWorkload } from '../constructs/workload/service-workload';
 import { SHARED_CONFIG, serviceConfig, serviceConfigName, sharedConfig } from '../platform/config';
 import { commonLabels, IDENTITY_SERVICE, namespaceOf, TIER_NAMESPACE } from '../platform/conventions';
 import { isGateMigration, migrationsOf } from '../platform/migrations';

@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Compute, ContainerDefaults, footprints, max, peakOf } from '../analysis/footprint';
-import { podSecurityViolations } from '../analysis/pod-security';
-import { podTemplates } from '../analysis/pods';
-import { bytes, formatCpu, formatMemory, milliCpu } from '../analysis/quantity';
+import { Compute, ContainerDefaults, footprints, max, peakOf } from '../inspect/footprint';
+import { podSecurityViolations } from '../k8s/pod-security';
+import { podTemplates } from '../k8s/pods';
+import { bytes, formatCpu, formatMemory, milliCpu } from '../k8s/quantity';
 import { KubeObject } from '../output/render';
 import { CLUSTER_SETTINGS, namespacesOf, POD_SECURITY_VERSION } from '../platform/cluster';
 import { commonLabels, PART_OF } from '../platform/conventions';
@@ -25,7 +25,7 @@ const roundUp = (value: number, step: number): number => Math.ceil(value / step)
 /**
  * Step 0, cluster setup: the namespaces with their Pod Security labels, the PriorityClasses, and per namespace
  * a ResourceQuota and LimitRange sized from the objects the other layers synthesized (their peak: HPA
- * maximum, rollout surge, Jobs; see lib/analysis/footprint.ts), plus the environment's headroom. Built after
+ * maximum, rollout surge, Jobs; see lib/inspect/footprint.ts), plus the environment's headroom. Built after
  * the other layers (`derived` in lib/charts/layers.ts). Refuses to label a namespace `restricted` (or
  * `baseline`) when a pod we write there would be rejected, and a quota over a workload it cannot size.
  */

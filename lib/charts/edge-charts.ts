@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { ClusterIssuer } from '../../imports/certmanager-clusterissuer-cert-manager.io';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort } from '../../imports/traefik-ingressroute-traefik.io';
 import { Middleware, MiddlewareSpecRateLimitPeriod } from '../../imports/traefik-middleware-traefik.io';
-import { IngressNginx } from '../constructs/ingress-nginx';
-import { TraefikGateway } from '../constructs/traefik-gateway';
+import { IngressNginx } from '../constructs/edge/ingress-nginx';
+import { TraefikGateway } from '../constructs/edge/traefik-gateway';
 import { APP_PORT, commonLabels, namespaceOf, workloadName } from '../platform/conventions';
 import {
   apiSegmentOf,

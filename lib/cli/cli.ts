@@ -1,12 +1,12 @@
 import * as path from 'path';
 import { InputError, maskCredentials } from '../platform/errors';
-import { releaseFile, savedReleaseFile } from '../platform/inputs';
+import { releaseFile, savedReleaseFile } from '../inputs/release';
 import { PlatformSpec } from '../platform/types';
 import { validatePlatform } from '../platform/validate';
 import { withLock, writeEnvironments } from '../output/writer';
-import { synthesizePlatform, SynthesizedEnvironment } from '../synth';
+import { synthesizePlatform, SynthesizedEnvironment } from '../synth/synthesize';
 import { ciFiles } from '../ci/gitlab-ci';
-import { parseArgs, USAGE } from './args';
+import { parseArgs, USAGE } from '../inputs/args';
 
 export interface CliIo {
   readonly stdout: (line: string) => void;

@@ -186,8 +186,8 @@ export const OPERATOR_PODS: readonly OperatorPod[] = [
   { id: 'redis node', createdBy: 'this repository', source: 'lib/constructs/data/redis-cluster.ts', namespace: NAMESPACES.broker, labels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': DATA_NAMES.redis, 'app.kubernetes.io/component': 'server' } },
   { id: 'redis cluster-create job', createdBy: 'this repository', source: 'lib/constructs/data/redis-cluster.ts', namespace: NAMESPACES.broker, labels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': DATA_NAMES.redis, 'app.kubernetes.io/component': 'cluster-create' } },
   // The edge: ours. ingress-nginx runs without its admission webhook, so no admission Job pods exist.
-  { id: 'ingress-nginx controller', createdBy: 'this repository', source: 'lib/constructs/ingress-nginx.ts', namespace: INGRESS_NGINX.namespace, labels: { ...INGRESS_NGINX.selector } },
-  { id: 'traefik', createdBy: 'this repository', source: 'lib/constructs/traefik-gateway.ts', namespace: TRAEFIK.namespace, labels: { ...TRAEFIK.selector } },
+  { id: 'ingress-nginx controller', createdBy: 'this repository', source: 'lib/constructs/edge/ingress-nginx.ts', namespace: INGRESS_NGINX.namespace, labels: { ...INGRESS_NGINX.selector } },
+  { id: 'traefik', createdBy: 'this repository', source: 'lib/constructs/edge/traefik-gateway.ts', namespace: TRAEFIK.namespace, labels: { ...TRAEFIK.selector } },
   // cert-manager v1.21.1 (deploy/charts/cert-manager/templates/*.yaml) and its HTTP-01 solvers.
   ...['controller', 'webhook', 'cainjector', 'startupapicheck'].map(
     (component): OperatorPod => ({

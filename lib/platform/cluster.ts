@@ -5,7 +5,7 @@ import { EnvironmentName, ResourceSpec } from './types';
 /**
  * The cluster baseline (staging step 0): which namespaces we own, the Pod Security level each enforces and
  * why, and the per-environment settings the baseline and the network policies need. Quotas and limit ranges
- * are not stated here: they are computed from the synthesized output (lib/analysis/footprint.ts).
+ * are not stated here: they are computed from the synthesized output (lib/inspect/footprint.ts).
  */
 
 /** Pod Security Standard levels, loosest first. */

@@ -46,7 +46,7 @@ export const GITOPS = {
   retryInterval: '2m',
   /**
    * Least health wait per layer; a layer with a longer Job or rollout deadline gets that deadline plus
-   * `timeoutMargin` (lib/output/gitops.ts, layerTimeout).
+   * `timeoutMargin` (lib/reports/gitops.ts, layerTimeout).
    */
   timeout: '10m',
   /** Scheduling and image pulls on top of the longest deadline of a layer. */

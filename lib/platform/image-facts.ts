@@ -2,7 +2,7 @@
  * What the third-party images the output runs are made of, read from their upstream build files at the
  * versions we pin: the users and groups the image defines, the uid it runs as by default, the file
  * capabilities its binaries carry, the paths its programs write at run time and its entrypoint. The image
- * facts check (lib/analysis/image-facts.ts) holds every container in the output against its entry; the pod
+ * facts check (lib/inspect/image-facts.ts) holds every container in the output against its entry; the pod
  * runner (lib/behaviour/) builds each sandbox's /etc/passwd, /etc/group and program paths from it.
  *
  * Entries are keyed by image repository plus the version they were read at, and match a reference that

@@ -1,5 +1,5 @@
 import { FLUX_FORCE_ANNOTATION } from '../charts/ordering';
-import { parseQuantity } from '../analysis/quantity';
+import { parseQuantity } from '../k8s/quantity';
 import type { FieldChange, ObjectChange } from './object-diff';
 
 /**

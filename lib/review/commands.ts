@@ -3,16 +3,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ciFiles } from '../ci/gitlab-ci';
-import { parseArgs } from '../cli/args';
+import { parseArgs } from '../inputs/args';
 import { CliIo, reportError } from '../cli/cli';
 import { KubeObject } from '../output/render';
 import { readTree, writeEnvironments } from '../output/writer';
 import { InputError, maskCredentials } from '../platform/errors';
 import { PlatformSpec } from '../platform/types';
-import { synthesizePlatform } from '../synth';
-import { formatFinding, gate, policyFindings } from '../validation/policy';
-import { POLICY_ALLOW_LIST } from '../validation/policy-allowlist';
-import { formatProblem, ManifestError, objectProblems } from '../validation/validate';
+import { synthesizePlatform } from '../synth/synthesize';
+import { formatFinding, gate, policyFindings } from '../checks/policy';
+import { POLICY_ALLOW_LIST } from '../checks/policy-allowlist';
+import { formatProblem, ManifestError, objectProblems } from '../checks/validate';
 import { diffTrees, isEmpty, renderMarkdown, renderText, unsafeChanges } from './object-diff';
 
 /** Flags of a review command, taken out before the synthesizer's own flags are parsed. */
@@ -102,7 +102,7 @@ export const VALIDATE_USAGE = `Usage: npm run validate -- [--dist <dir>] [synth 
 
 1. Synthesizes in memory and validates every object (schemas, names, labels), listing every problem.
 2. Validates every object file of <dir> (default dist/) the same way: what CI and GitOps would apply.
-3. Runs the policy gate (PSS restricted, kube-linter default checks, lib/validation/policy-allowlist.ts) on it.`;
+3. Runs the policy gate (PSS restricted, kube-linter default checks, lib/checks/policy-allowlist.ts) on it.`;
 
 /**
  * Refuses a tree holding a YAML file that does not parse (a hand edit gone wrong): one line naming the file,
@@ -159,7 +159,7 @@ export function runValidate(platform: PlatformSpec, argv: readonly string[], env
       io.stdout(`${dist}/${name}: ${entries.length} objects, ${problems.length} invalid, ${found.length} policy findings`);
     }
     const { unexplained, unused } = gate(findings, POLICY_ALLOW_LIST);
-    // Every finding is listed: the allow-listed ones (explained in lib/validation/policy-allowlist.ts) on
+    // Every finding is listed: the allow-listed ones (explained in lib/checks/policy-allowlist.ts) on
     // stdout, the others on stderr as failures.
     for (const f of findings.filter((x) => !unexplained.includes(x))) io.stdout(`policy (allow-listed): ${formatFinding(f)}`);
     for (const f of unexplained) io.stderr(`policy: ${formatFinding(f)}`);

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { appendIndex, appendKey } from '../validation/paths';
+import { appendIndex, appendKey } from '../checks/paths';
 import { classify, SafetyVerdict } from './apply-safety';
 
 /**

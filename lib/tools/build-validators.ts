@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { PrecompiledIndex, precompiledValidators, validatorFingerprint } from '../validation/schema-validator';
+import { PrecompiledIndex, precompiledValidators, validatorFingerprint } from '../checks/schema-validator';
 
 // Part of `npm run build` and `npm run synth`: compiles every known kind's schema validator ahead of time
 // into .build/validators/ (one module per kind, see schema-validator.ts), unless the folder there was

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { coreSchemaSources, CORE_SCHEMA_FILE, CRD_SCHEMA_FILE, readCrdSources } from '../validation/schema-files';
-import { coreSchemas, crdSchemas, renderBundle } from '../validation/schema-generation';
+import { coreSchemaSources, CORE_SCHEMA_FILE, CRD_SCHEMA_FILE, readCrdSources } from '../checks/schema-files';
+import { coreSchemas, crdSchemas, renderBundle } from '../checks/schema-generation';
 
-// `npm run schemas`: regenerates lib/validation/schemas/*.json from cdk8s-plus-28 (core kinds) and from the CRDs
+// `npm run schemas`: regenerates lib/checks/schemas/*.json from cdk8s-plus-28 (core kinds) and from the CRDs
 // that cdk8s.yaml imports (../shared/crds). Review the diff, then commit the JSON (never the CRD YAML).
 const root = process.cwd();
 const core = coreSchemaSources(root);

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { PlatformSpec } from '../platform/types';
-import { synthesizePlatform, SynthesizedEnvironment } from '../synth';
+import { synthesizePlatform, SynthesizedEnvironment } from '../synth/synthesize';
 
 /**
  * Golden files: one per environment, every file of `dist/<env>/` concatenated, synthesized with a fixed tag

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { PLATFORM } from '../platform';
-import { RELEASE_DIR } from '../platform/inputs';
+import { RELEASE_DIR } from '../inputs/release';
 import { goldenPath, renderGolden, synthesizeGolden } from './golden';
 
 // `npm run golden`: rewrites __tests__/golden/<env>.yaml. Review the diff before committing it.

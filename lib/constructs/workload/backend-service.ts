@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { APP_PORT, healthPathOf, IDENTITY_SERVICE, serviceHost } from '../platform/conventions';
-import { imageOf, tagOf } from '../platform/inputs';
-import { EnvironmentSpec, Release, ServiceSpec } from '../platform/types';
-import { waitForHttpContainer } from './pod-defaults';
+import { APP_PORT, healthPathOf, IDENTITY_SERVICE, serviceHost } from '../../platform/conventions';
+import { imageOf, tagOf } from '../../inputs/release';
+import { EnvironmentSpec, Release, ServiceSpec } from '../../platform/types';
+import { waitForHttpContainer } from '../pod-defaults';
 import { ServiceWorkload } from './service-workload';
 
 export interface BackendServiceProps {

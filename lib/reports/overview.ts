@@ -2,10 +2,10 @@ import { LAYERS } from '../charts/layers';
 import { rankLayers } from '../charts/ordering';
 import { namespaceOf, storesOf, workloadName } from '../platform/conventions';
 import { ServiceSpec } from '../platform/types';
-import { imageOf } from '../platform/inputs';
-import { podLabelsOf, podSpecOf, selects } from '../validation/policy';
-import { DocumentContext, DocumentGenerator } from './documents';
-import { GeneratedFile, KubeObject, ManifestFile } from './render';
+import { imageOf } from '../inputs/release';
+import { podLabelsOf, podSpecOf, selects } from '../checks/policy';
+import { DocumentContext, DocumentGenerator } from '../synth/documents';
+import { GeneratedFile, KubeObject, ManifestFile } from '../output/render';
 
 /**
  * `dist/<env>/README.md`: the environment at a glance for reviewers and operators, generated from the

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Document, isMap, isScalar, parseDocument, Scalar } from 'yaml';
-import { DEFAULT_REGISTRY, imageRepository, packageOf } from './conventions';
-import { InputError } from './errors';
-import { BackupLocations, parseBackupLocations } from './backup-locations';
-import { GitOpsSpec, parseGitOps } from './gitops';
-import { ClusterNetwork, parseClusterNetwork } from './network-inputs';
-import { assertImageTag, assertRegistry, splitImageVersion } from './rules';
-import { EnvironmentSpec, PlatformSpec, Release, ServiceSpec } from './types';
+import { DEFAULT_REGISTRY, imageRepository, packageOf } from '../platform/conventions';
+import { InputError } from '../platform/errors';
+import { BackupLocations, parseBackupLocations } from '../platform/backup-locations';
+import { GitOpsSpec, parseGitOps } from '../platform/gitops';
+import { ClusterNetwork, parseClusterNetwork } from '../platform/network-inputs';
+import { assertImageTag, assertRegistry, splitImageVersion } from '../platform/rules';
+import { EnvironmentSpec, PlatformSpec, Release, ServiceSpec } from '../platform/types';
 
 /** What the command line and the environment variables ask for. Each field is validated before use. */
 export interface Overrides {

@@ -1,10 +1,10 @@
 import { EnvironmentContext } from '../charts/layer-chart';
-import { applyPlanDocument } from './apply-plan';
-import { argoDocuments, fluxDocuments } from './gitops';
-import { overviewDocument } from './overview';
-import { postDeployCheckDocument } from './post-deploy-checks';
-import { GeneratedFile, ManifestFile } from './render';
-import { secretsInventoryDocument } from './secrets-inventory';
+import { applyPlanDocument } from '../reports/apply-plan';
+import { argoDocuments, fluxDocuments } from '../reports/gitops';
+import { overviewDocument } from '../reports/overview';
+import { postDeployCheckDocument } from '../reports/post-deploy-checks';
+import { GeneratedFile, ManifestFile } from '../output/render';
+import { secretsInventoryDocument } from '../reports/secrets-inventory';
 
 /** What a document generator sees: the environment and every object synthesized for it. */
 export interface DocumentContext extends EnvironmentContext {

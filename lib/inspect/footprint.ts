@@ -1,6 +1,6 @@
 import { InputError } from '../platform/errors';
 import { identify, KubeObject } from '../output/render';
-import { bytes, milliCpu } from './quantity';
+import { bytes, milliCpu } from '../k8s/quantity';
 
 /**
  * What the workloads of the output ask of a namespace at their peak: every pod at its highest replica count
@@ -240,7 +240,7 @@ export function footprints(objects: readonly KubeObject[], defaultsOf: (namespac
           throw new InputError(
             `quota sizing of ${owner}`,
             o.apiVersion,
-            'allowed: kinds whose pods lib/analysis/footprint.ts can size (core workloads, CloudNativePG, Strimzi); add a case for this kind',
+            'allowed: kinds whose pods lib/inspect/footprint.ts can size (core workloads, CloudNativePG, Strimzi); add a case for this kind',
           );
         }
     }

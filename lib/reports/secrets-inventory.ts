@@ -1,6 +1,6 @@
-import { secretReferences, SecretRef } from '../analysis/secret-refs';
-import { DocumentContext } from './documents';
-import { GeneratedFile } from './render';
+import { secretReferences, SecretRef } from '../inspect/secret-refs';
+import { DocumentContext } from '../synth/documents';
+import { GeneratedFile } from '../output/render';
 
 export const SECRETS_FILE = 'SECRETS.md';
 

@@ -1,6 +1,6 @@
-import { KubeObject } from './render';
-import { DocumentContext } from './documents';
-import { GeneratedFile } from './render';
+import { KubeObject } from '../output/render';
+import { DocumentContext } from '../synth/documents';
+import { GeneratedFile } from '../output/render';
 import { CLUSTER_ISSUER_ANNOTATION, publicHosts } from '../platform/edge';
 import { healthPathOf } from '../platform/conventions';
 

@@ -1,5 +1,5 @@
 import { InputError } from '../platform/errors';
-import { Overrides, RELEASE_DIR } from '../platform/inputs';
+import { Overrides, RELEASE_DIR } from './release';
 
 /** Parsed command line of the synthesizer. */
 export interface CliOptions {

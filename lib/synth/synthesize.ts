@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
-import { LayerDefinition, LAYERS } from './charts/layers';
-import { EnvironmentContext } from './charts/layer-chart';
-import { annotateLayer, rankLayers } from './charts/ordering';
+import { LayerDefinition, LAYERS } from '../charts/layers';
+import { EnvironmentContext } from '../charts/layer-chart';
+import { annotateLayer, rankLayers } from '../charts/ordering';
 import {
   assertUniquePaths,
   environmentKustomization,
@@ -11,13 +11,13 @@ import {
   ManifestFile,
   manifestPath,
   renderManifest,
-} from './output/render';
-import { DOCUMENTS } from './output/documents';
-import { Overrides, resolveRelease, selectEnvironments } from './platform/inputs';
-import { EnvironmentSpec, PlatformSpec, Release } from './platform/types';
-import { validatePlatform } from './platform/validate';
-import { saveValidatorCodeCache } from './validation/schema-validator';
-import { assertValidManifests } from './validation/validate';
+} from '../output/render';
+import { DOCUMENTS } from './documents';
+import { Overrides, resolveRelease, selectEnvironments } from '../inputs/release';
+import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
+import { validatePlatform } from '../platform/validate';
+import { saveValidatorCodeCache } from '../checks/schema-validator';
+import { assertValidManifests } from '../checks/validate';
 
 /** One environment, synthesized in memory: its objects, and every file of `dist/<env>/` with its bytes. */
 export interface SynthesizedEnvironment {

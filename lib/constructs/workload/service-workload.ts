@@ -12,12 +12,12 @@ import {
   resourcesOf,
   selectorLabels,
   workloadName,
-} from '../platform/conventions';
-import { capabilityLabels } from '../platform/capabilities';
-import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName, storeCredentials } from '../platform/config';
-import { EnvironmentSpec, ServiceSpec } from '../platform/types';
-import { DisruptionBudget } from './disruption-budget';
-import { preferDistinctNodes, spreadAcrossNodes } from './spread';
+} from '../../platform/conventions';
+import { capabilityLabels } from '../../platform/capabilities';
+import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName, storeCredentials } from '../../platform/config';
+import { EnvironmentSpec, ServiceSpec } from '../../platform/types';
+import { DisruptionBudget } from '../disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 import {
   IMAGE_PULL_SECRETS,
   nodeSelector,
@@ -26,7 +26,7 @@ import {
   restrictedPodSecurityContext,
   TMP_MOUNT,
   TMP_VOLUME,
-} from './pod-defaults';
+} from '../pod-defaults';
 
 /** Annotation kubectl reads to pick the container for `logs`, `exec` and `attach`. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';

@@ -3,8 +3,8 @@ import * as path from 'path';
 import { CrdSource, crdPaths } from './schema-generation';
 
 /** Where the generated schemas live (relative to the project root), and where they are generated from. */
-export const CORE_SCHEMA_FILE = 'lib/validation/schemas/kubernetes-1.28.json';
-export const CRD_SCHEMA_FILE = 'lib/validation/schemas/crds.json';
+export const CORE_SCHEMA_FILE = 'lib/checks/schemas/kubernetes-1.28.json';
+export const CRD_SCHEMA_FILE = 'lib/checks/schemas/crds.json';
 
 export function coreSchemaSources(root: string): { assembly: string; k8sJs: string; apiResources: string } {
   const pkg = path.join(root, 'node_modules', 'cdk8s-plus-28');

@@ -1,6 +1,6 @@
 import { KubeObject } from '../output/render';
 import { factsFor, ImageFacts, ImageProgram, IMAGE_FACTS } from '../platform/image-facts';
-import { podTemplates } from './pods';
+import { podTemplates } from '../k8s/pods';
 
 /** One fact of an image that a container of the output breaks. */
 export interface ImageFactViolation {

@@ -1,12 +1,12 @@
-import { imageTag } from '../platform/images';
+import { imageTag } from '../../platform/images';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { commonLabels, PART_OF } from '../platform/conventions';
-import { TRAEFIK } from '../platform/edge';
-import { EnvironmentSpec } from '../platform/types';
-import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-defaults';
-import { DisruptionBudget } from './disruption-budget';
-import { preferDistinctNodes, spreadAcrossNodes } from './spread';
+import { commonLabels, PART_OF } from '../../platform/conventions';
+import { TRAEFIK } from '../../platform/edge';
+import { EnvironmentSpec } from '../../platform/types';
+import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
+import { DisruptionBudget } from '../disruption-budget';
+import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
 export interface TraefikGatewayProps {
   readonly environment: EnvironmentSpec;

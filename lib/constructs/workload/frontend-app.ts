@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { imageOf, tagOf } from '../platform/inputs';
-import { EnvironmentSpec, Release, ServiceSpec } from '../platform/types';
+import { imageOf, tagOf } from '../../inputs/release';
+import { EnvironmentSpec, Release, ServiceSpec } from '../../platform/types';
 import { ServiceWorkload } from './service-workload';
 
 export interface FrontendAppProps {

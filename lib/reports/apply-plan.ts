@@ -1,8 +1,8 @@
 import { LAYERS } from '../charts/layers';
 import { LayerRank, rankLayers } from '../charts/ordering';
 import { MIGRATION_JOB } from '../platform/migrations';
-import { DocumentContext, DocumentGenerator } from './documents';
-import { GeneratedFile, KubeObject, ManifestFile } from './render';
+import { DocumentContext, DocumentGenerator } from '../synth/documents';
+import { GeneratedFile, KubeObject, ManifestFile } from '../output/render';
 
 /**
  * `dist/<env>/apply.sh`: the environment applied with kubectl in the order the layers define, waiting after

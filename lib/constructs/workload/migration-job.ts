@@ -1,14 +1,14 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { capabilityLabels } from '../platform/capabilities';
-import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
-import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../platform/conventions';
-import { DATA_NAMES } from '../platform/data';
-import { STORE_ENDPOINTS } from '../platform/endpoints';
-import { imageOf, tagOf } from '../platform/inputs';
-import { MIGRATION_JOB, MIGRATION_RESOURCES, migrationJobName, migrationVersion } from '../platform/migrations';
-import { PRIORITY_CLASSES } from '../platform/priorities';
-import { EnvironmentSpec, Release, ResourceSpec, ServiceSpec } from '../platform/types';
+import { capabilityLabels } from '../../platform/capabilities';
+import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../../platform/config';
+import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../../platform/conventions';
+import { DATA_NAMES } from '../../platform/data';
+import { STORE_ENDPOINTS } from '../../platform/endpoints';
+import { imageOf, tagOf } from '../../inputs/release';
+import { MIGRATION_JOB, MIGRATION_RESOURCES, migrationJobName, migrationVersion } from '../../platform/migrations';
+import { PRIORITY_CLASSES } from '../../platform/priorities';
+import { EnvironmentSpec, Release, ResourceSpec, ServiceSpec } from '../../platform/types';
 import { waitForIdentity } from './backend-service';
 import {
   IMAGE_PULL_SECRETS,
@@ -18,7 +18,7 @@ import {
   restrictedPodSecurityContext,
   TMP_MOUNT,
   TMP_VOLUME,
-} from './pod-defaults';
+} from '../pod-defaults';
 import { DEFAULT_CONTAINER_ANNOTATION } from './service-workload';
 
 export interface MigrationJobProps {
