@@ -3,7 +3,7 @@ import { ClusterChart } from '../lib/charts/cluster-chart';
 import { podSecurityViolations } from '../lib/k8s/pod-security';
 import { podTemplates } from '../lib/k8s/pods';
 import { bytes, milliCpu } from '../lib/k8s/quantity';
-import { KubeObject } from '../lib/output/render';
+import { KubeObject } from '../lib/k8s/objects';
 import { PLATFORM } from '../lib/platform';
 import { CLUSTER_SETTINGS, namespacesOf } from '../lib/platform/cluster';
 import { PRIORITY_CLASSES } from '../lib/platform/priorities';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KubeObject } from '../lib/output/render';
+import { KubeObject } from '../lib/k8s/objects';
 import { PLATFORM } from '../lib/platform';
 import { Overrides } from '../lib/inputs/release';
 import { EnvironmentName, PlatformSpec } from '../lib/platform/types';

@@ -1,5 +1,5 @@
 import { checkImageFacts, formatViolation } from '../lib/inspect/image-facts';
-import { KubeObject } from '../lib/output/render';
+import { KubeObject } from '../lib/k8s/objects';
 import { factsFor, IMAGE_FACTS, parseImage } from '../lib/platform/image-facts';
 import { env, objects } from './helpers';
 

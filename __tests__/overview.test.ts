@@ -1,5 +1,5 @@
 import { overviewDocument } from '../lib/reports/overview';
-import { ManifestFile } from '../lib/output/render';
+import { ManifestFile } from '../lib/k8s/objects';
 import { LAYERS } from '../lib/charts/layers';
 import { PLATFORM } from '../lib/platform';
 import { migrationsOf } from '../lib/platform/migrations';

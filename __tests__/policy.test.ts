@@ -1,4 +1,4 @@
-import { KubeObject } from '../lib/output/render';
+import { KubeObject } from '../lib/k8s/objects';
 import { formatFinding, gate, isIanaSvcName, policyFindings } from '../lib/checks/policy';
 import { POLICY_ALLOW_LIST } from '../lib/checks/policy-allowlist';
 import { env, find, objects } from './helpers';

@@ -1,5 +1,5 @@
 import { secretReferences } from '../lib/inspect/secret-refs';
-import { KubeObject } from '../lib/output/render';
+import { KubeObject } from '../lib/k8s/objects';
 import { env, objects } from './helpers';
 
 const ENVS = ['staging', 'production'] as const;

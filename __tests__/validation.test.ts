@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from '../lib/cli/cli';
-import { KubeObject } from '../lib/output/render';
+import { KubeObject } from '../lib/k8s/objects';
 import { readTree } from '../lib/output/writer';
 import { PLATFORM } from '../lib/platform';
 import { PlatformSpec } from '../lib/platform/types';

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { PodRunner, RunningPod, ScenarioFailure } from '../../lib/behaviour/pod-runner';
-import { KubeObject } from '../../lib/output/render';
+import { KubeObject } from '../../lib/k8s/objects';
 import { DATA_IMAGES } from '../../lib/platform/data';
 import { env, objects } from '../helpers';
 import { describeWithPrograms, fixtureSecrets } from './support';

@@ -2,7 +2,7 @@ import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KubeObject } from '../output/render';
+import { KubeObject } from '../k8s/objects';
 import { argvOf, programsRun } from '../inspect/image-facts';
 import { BUSYBOX_HOST, factsFor, ImageFacts } from '../platform/image-facts';
 import { PodNetwork } from './network';

@@ -4,7 +4,7 @@ import { Compute, ContainerDefaults, footprints, max, peakOf } from '../inspect/
 import { podSecurityViolations } from '../k8s/pod-security';
 import { podTemplates } from '../k8s/pods';
 import { bytes, formatCpu, formatMemory, milliCpu } from '../k8s/quantity';
-import { KubeObject } from '../output/render';
+import { KubeObject } from '../k8s/objects';
 import { CLUSTER_SETTINGS, namespacesOf, POD_SECURITY_VERSION } from '../platform/cluster';
 import { commonLabels, PART_OF } from '../platform/conventions';
 import { InputError } from '../platform/errors';

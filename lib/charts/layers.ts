@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { KubeObject } from '../output/render';
+import { KubeObject } from '../k8s/objects';
 import { AppsChart } from './apps-chart';
 import { BackupsChart } from './backups-chart';
 import { ClusterChart } from './cluster-chart';

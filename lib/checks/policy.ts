@@ -1,4 +1,4 @@
-import { identify, KubeObject } from '../output/render';
+import { identify, KubeObject } from '../k8s/objects';
 
 /**
  * The policy gate: the Pod Security Standard *restricted* (PSA's checks, baseline included, as of the 1.28

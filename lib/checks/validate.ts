@@ -1,4 +1,4 @@
-import { identify, KubeObject, ManifestFile } from '../output/render';
+import { identify, KubeObject, ManifestFile } from '../k8s/objects';
 import { InputError } from '../platform/errors';
 import { nameProblems } from './names';
 import { kindSchema, schemaProblems } from './schema-validator';

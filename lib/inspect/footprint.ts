@@ -1,5 +1,5 @@
 import { InputError } from '../platform/errors';
-import { identify, KubeObject } from '../output/render';
+import { identify, KubeObject } from '../k8s/objects';
 import { bytes, milliCpu } from '../k8s/quantity';
 
 /**

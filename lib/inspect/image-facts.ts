@@ -1,4 +1,4 @@
-import { KubeObject } from '../output/render';
+import { KubeObject } from '../k8s/objects';
 import { factsFor, ImageFacts, ImageProgram, IMAGE_FACTS } from '../platform/image-facts';
 import { podTemplates } from '../k8s/pods';
 

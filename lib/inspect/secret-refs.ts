@@ -1,4 +1,4 @@
-import { identify, KubeObject } from '../output/render';
+import { identify, KubeObject } from '../k8s/objects';
 import { CLUSTER_ISSUER_ANNOTATION } from '../platform/edge';
 import { NAMESPACES } from '../platform/conventions';
 

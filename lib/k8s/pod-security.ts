@@ -1,4 +1,6 @@
-import { PodSecurityLevel } from '../platform/cluster';
+/** Pod Security Standard levels, loosest first. */
+export const POD_SECURITY_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
 
 /**
  * The Pod Security Standards as Pod Security admission enforces them (kubernetes/pod-security-admission,

@@ -1,4 +1,4 @@
-import { identify, KubeObject } from '../output/render';
+import { identify, KubeObject } from './objects';
 
 /** A pod template of the output: who writes it, where its pods run, their labels and spec. */
 export interface PodTemplate {

@@ -1,27 +1,7 @@
 import { InputError } from './errors';
-import { EnvironmentName } from './types';
+import { BackupLocation, BackupLocations, EnvironmentName } from './types';
 
-/**
- * Where each backup tool of an environment writes, and with which credentials: the `backups:` block of the
- * release file (lib/platform/releases/<env>.yaml). Every environment and every tool gets its own prefix, so a
- * staging credential scoped to staging's prefixes (the S3 policy, outside this repository) can never read,
- * overwrite or sync production's backups, and Velero in staging never sees production's.
- */
-export interface BackupLocation {
-  /** S3 bucket. */
-  readonly bucket: string;
-  /** Key prefix inside the bucket, without leading or trailing `/`; one path segment is the environment's name. */
-  readonly prefix: string;
-  /** Name of the Secret (created by hand) holding this tool's S3 credentials. */
-  readonly credentialSecret: string;
-}
-
-export interface BackupLocations {
-  /** Velero's BackupStorageLocation (Kubernetes objects and file-system volume backups). */
-  readonly velero: BackupLocation;
-  /** CloudNativePG's Barman Cloud ObjectStore (base backups and WAL). */
-  readonly postgres: BackupLocation;
-}
+export type { BackupLocation, BackupLocations } from './types';
 
 export const BACKUP_TOOLS = ['velero', 'postgres'] as const;
 

@@ -1,3 +1,4 @@
+import type { PodSecurityLevel } from '../k8s/pod-security';
 import { NAMESPACES } from './conventions';
 import { EDGE_SETTINGS, PORTAINER } from './edge';
 import { EnvironmentName, ResourceSpec } from './types';
@@ -7,10 +8,6 @@ import { EnvironmentName, ResourceSpec } from './types';
  * why, and the per-environment settings the baseline and the network policies need. Quotas and limit ranges
  * are not stated here: they are computed from the synthesized output (lib/inspect/footprint.ts).
  */
-
-/** Pod Security Standard levels, loosest first. */
-export const POD_SECURITY_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
-export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
 
 /** The Pod Security admission policy version the labels pin (the platform targets the Kubernetes 1.28 API). */
 export const POD_SECURITY_VERSION = 'v1.28';

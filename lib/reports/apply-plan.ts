@@ -1,8 +1,9 @@
 import { LAYERS } from '../charts/layers';
 import { LayerRank, rankLayers } from '../charts/ordering';
 import { MIGRATION_JOB } from '../platform/migrations';
-import { DocumentContext, DocumentGenerator } from '../synth/documents';
-import { GeneratedFile, KubeObject, ManifestFile } from '../output/render';
+import { DocumentContext, DocumentGenerator } from './document';
+import { KubeObject, ManifestFile } from '../k8s/objects';
+import { GeneratedFile } from '../output/render';
 
 /**
  * `dist/<env>/apply.sh`: the environment applied with kubectl in the order the layers define, waiting after

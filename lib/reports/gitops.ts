@@ -9,8 +9,9 @@ import { MANAGED_BY, PART_OF } from '../platform/conventions';
 import { GITOPS, GITOPS_DEFAULTS, GitOpsSpec, repoPath } from '../platform/gitops';
 import { isDnsLabel } from '../platform/rules';
 import { EnvironmentName } from '../platform/types';
-import { DocumentContext, DocumentGenerator } from '../synth/documents';
-import { GeneratedFile, HEADER, KubeObject, manifestPath, renderManifest, toYaml } from '../output/render';
+import { DocumentContext, DocumentGenerator } from './document';
+import { KubeObject } from '../k8s/objects';
+import { GeneratedFile, HEADER, manifestPath, renderManifest, toYaml } from '../output/render';
 
 /**
  * The GitOps objects of an environment, generated from the same layer order as the sync waves: Flux

@@ -4,8 +4,9 @@ import { namespaceOf, storesOf, workloadName } from '../platform/conventions';
 import { ServiceSpec } from '../platform/types';
 import { imageOf } from '../inputs/release';
 import { podLabelsOf, podSpecOf, selects } from '../checks/policy';
-import { DocumentContext, DocumentGenerator } from '../synth/documents';
-import { GeneratedFile, KubeObject, ManifestFile } from '../output/render';
+import { DocumentContext, DocumentGenerator } from './document';
+import { KubeObject, ManifestFile } from '../k8s/objects';
+import { GeneratedFile } from '../output/render';
 
 /**
  * `dist/<env>/README.md`: the environment at a glance for reviewers and operators, generated from the

@@ -1,5 +1,5 @@
-import { KubeObject } from '../output/render';
-import { DocumentContext } from '../synth/documents';
+import { KubeObject } from '../k8s/objects';
+import { DocumentContext } from './document';
 import { GeneratedFile } from '../output/render';
 import { CLUSTER_ISSUER_ANNOTATION, publicHosts } from '../platform/edge';
 import { healthPathOf } from '../platform/conventions';

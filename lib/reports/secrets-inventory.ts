@@ -1,5 +1,5 @@
 import { secretReferences, SecretRef } from '../inspect/secret-refs';
-import { DocumentContext } from '../synth/documents';
+import { DocumentContext } from './document';
 import { GeneratedFile } from '../output/render';
 
 export const SECRETS_FILE = 'SECRETS.md';

@@ -1,6 +1,8 @@
 import { FLUX_FORCE_ANNOTATION } from '../charts/ordering';
 import { parseQuantity } from '../k8s/quantity';
-import type { FieldChange, ObjectChange } from './object-diff';
+import type { FieldChange, ObjectChange, SafetyVerdict } from './changes';
+
+export type { Safety, SafetyVerdict } from './changes';
 
 /**
  * Apply-safety of a changed object, without a cluster: whether `kubectl apply` (apply.sh), Argo CD and Flux
@@ -19,18 +21,6 @@ import type { FieldChange, ObjectChange } from './object-diff';
  * path, and a replace is handled only when the output gives the object a new name (a migration Job is named
  * after its tag: a new release is a new Job, an added object, never a changed one).
  */
-
-export type Safety = 'in-place' | 'restarts' | 'replace';
-
-export interface SafetyVerdict {
-  readonly safety: Safety;
-  /** Why: one line per immutable field (with the rule's source) or the template change. */
-  readonly reasons: readonly string[];
-  /** What the operator does about it. */
-  readonly action: string;
-  /** Whether the output already makes the change safe on every apply path. */
-  readonly handled: boolean;
-}
 
 interface Rule {
   /** Changed field path (as object-diff writes it) that the rule covers. */

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { ciFiles } from '../ci/gitlab-ci';
 import { parseArgs } from '../inputs/args';
 import { CliIo, reportError } from '../cli/cli';
-import { KubeObject } from '../output/render';
+import { KubeObject } from '../k8s/objects';
 import { readTree, writeEnvironments } from '../output/writer';
 import { InputError, maskCredentials } from '../platform/errors';
 import { PlatformSpec } from '../platform/types';

@@ -1,48 +1,16 @@
 import { parseAllDocuments } from 'yaml';
 import { appendIndex, appendKey } from '../checks/paths';
-import { classify, SafetyVerdict } from './apply-safety';
+import { classify } from './apply-safety';
+import { ABSENT, FieldChange, FileChange, ObjectChange, SafetyVerdict, TreeDiff, Value } from './changes';
+
+export { ABSENT } from './changes';
+export type { FieldChange, FileChange, ObjectChange, TreeDiff, Value } from './changes';
 
 /**
  * Object-level comparison of two output trees (`dist/` as committed, and a fresh synth): objects are matched by
  * environment, apiVersion, kind, namespace and name — never by file — so a moved file is not an add and a
  * remove, and a changed object lists the fields that move, as paths with old → new values.
  */
-
-/** Absent (the field does not exist on that side). */
-export const ABSENT = Symbol('absent');
-export type Value = unknown | typeof ABSENT;
-
-export interface FieldChange {
-  /** `spec.template.spec.containers[name=sale].image`. */
-  readonly path: string;
-  readonly before: Value;
-  readonly after: Value;
-}
-
-export interface ObjectChange {
-  readonly change: 'added' | 'removed' | 'changed';
-  /** `staging`, `production` (the first folder of the tree). */
-  readonly environment: string;
-  /** `Deployment nx-backend/nx-sale` (with `apiVersion` for the key). */
-  readonly object: string;
-  readonly apiVersion: string;
-  /** File of the object after the change (before, for a removed object). */
-  readonly file: string;
-  readonly fields: readonly FieldChange[];
-  /** Whether the change applies in place, restarts pods or needs a replace (lib/review/apply-safety.ts). */
-  readonly verdict?: SafetyVerdict;
-}
-
-/** A non-manifest file (kustomization lists, generated documents, the CI fragment) that differs. */
-export interface FileChange {
-  readonly change: 'added' | 'removed' | 'changed';
-  readonly file: string;
-}
-
-export interface TreeDiff {
-  readonly objects: readonly ObjectChange[];
-  readonly files: readonly FileChange[];
-}
 
 interface Parsed {
   readonly environment: string;

@@ -2,16 +2,8 @@ import { App } from 'cdk8s';
 import { LayerDefinition, LAYERS } from '../charts/layers';
 import { EnvironmentContext } from '../charts/layer-chart';
 import { annotateLayer, rankLayers } from '../charts/ordering';
-import {
-  assertUniquePaths,
-  environmentKustomization,
-  GeneratedFile,
-  KubeObject,
-  layerKustomization,
-  ManifestFile,
-  manifestPath,
-  renderManifest,
-} from '../output/render';
+import { KubeObject, ManifestFile } from '../k8s/objects';
+import { assertUniquePaths, environmentKustomization, GeneratedFile, layerKustomization, manifestPath, renderManifest } from '../output/render';
 import { DOCUMENTS } from './documents';
 import { Overrides, resolveRelease, selectEnvironments } from '../inputs/release';
 import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
