@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { runCli } from '../lib/cli/cli';
 import { LAYERS } from '../lib/charts/layers';
-import { FLUX_FORCE_ANNOTATION, rankLayers, SYNC_WAVE_ANNOTATION } from '../lib/charts/ordering';
+import { FLUX_FORCE_ANNOTATION, layerFolder, rankLayers, SYNC_WAVE_ANNOTATION } from '../lib/charts/ordering';
 import { APPLY_PLAN } from '../lib/reports/apply-plan';
 import { fluxObjects, layerTimeout } from '../lib/reports/gitops';
 import { writeEnvironments } from '../lib/output/writer';
@@ -62,21 +62,15 @@ describe.each(['staging', 'production'] as const)('Argo CD sync waves in %s', (e
   });
 });
 
-describe('layer ranks are derived from the folder names, for layers added by anyone', () => {
-  const folders = (...names: string[]) => names.map((folder) => ({ folder }));
-  const withOthers = folders(
-    '00-cluster',
-    '01-network',
-    '03-data',
-    '04-ingress',
-    '05-gateway',
-    ...LAYERS.map((l) => l.folder).filter((f) => f.startsWith('06-')),
-    '07-routes',
-    '07-tls',
-    'backups',
-  );
+describe('layer ranks are derived from their steps and parts, for layers added by anyone', () => {
+  const withOthers = [
+    ...LAYERS.filter((l) => l.step <= 6).map(({ step, part, name }) => ({ step, part, name })),
+    { step: 7, name: 'routes' },
+    { step: 7, name: 'tls' },
+    { step: 9, name: 'backups' },
+  ];
 
-  test('NN- gives wave NN×10, NN-M- gives NN×10+M, an unnumbered folder follows the one before it', () => {
+  test('step N gives wave N×10 and folder 0N-name, part M adds M and -M- to the folder', () => {
     expect(rankLayers(withOthers).map((r) => [r.folder, r.wave, r.step])).toEqual([
       ['00-cluster', 0, 0],
       ['01-network', 10, 1],
@@ -90,7 +84,7 @@ describe('layer ranks are derived from the folder names, for layers added by any
       ['06-5-services', 65, 6],
       ['07-routes', 70, 7],
       ['07-tls', 70, 7],
-      ['backups', 71, 7],
+      ['09-backups', 90, 9],
     ]);
   });
 
@@ -105,7 +99,7 @@ describe('layer ranks are derived from the folder names, for layers added by any
     expect(deps.get(k('06-1-config'))).toEqual([k('05-gateway')]);
     expect(deps.get(k('07-routes'))).toEqual([k('06-5-services')]);
     expect(deps.get(k('07-tls'))).toEqual([k('06-5-services')]);
-    expect(deps.get(k('backups'))).toEqual([k('07-routes'), k('07-tls')]);
+    expect(deps.get(k('09-backups'))).toEqual([k('07-routes'), k('07-tls')]);
     expect(json.filter((o: any) => o.kind === 'GitRepository')).toHaveLength(1);
   });
 
@@ -121,10 +115,10 @@ describe('layer ranks are derived from the folder names, for layers added by any
   });
 
   test('Argo CD waves stay consistent: a layer may only wait for layers with a lower folder number', () => {
-    expect(() => rankLayers([{ folder: '03-data', after: [] }, { folder: '04-ingress', after: ['05-gateway'] }, { folder: '05-gateway', after: [] }])).toThrow(
+    expect(() => rankLayers([{ step: 3, name: 'data', after: [] }, { step: 4, name: 'ingress', after: ['gateway'] }, { step: 5, name: 'gateway', after: [] }])).toThrow(
       "layer '04-ingress' (sync wave 40) waits for '05-gateway' (sync wave 50): a layer may only wait for layers with a lower folder number",
     );
-    expect(() => rankLayers([{ folder: '03-data', after: ['02-x'] }])).toThrow("layer '03-data': 'after' names '02-x', which is not in LAYERS");
+    expect(() => rankLayers([{ step: 3, name: 'data', after: ['x'] }])).toThrow("layer '03-data': 'after' names 'x', which is not in LAYERS");
     for (const rank of rankLayers(LAYERS)) {
       for (const dep of rank.after) expect(rankLayers(LAYERS).find((r) => r.folder === dep)!.wave).toBeLessThan(rank.wave);
     }
@@ -139,13 +133,20 @@ describe('layer ranks are derived from the folder names, for layers added by any
   });
 
   test('fails when LAYERS lists a layer before one with a lower folder number', () => {
-    expect(() => rankLayers(folders('03-data', '01-network'))).toThrow(
+    expect(() => rankLayers([{ step: 3, name: 'data' }, { step: 1, name: 'network' }])).toThrow(
       "layer '01-network' (sync wave 10) is listed after '03-data' (sync wave 30) in LAYERS: list the layers in the order of their folder numbers",
     );
   });
 
   test('fails when a layer is listed twice', () => {
-    expect(() => rankLayers(folders('03-data', '03-data'))).toThrow("layer '03-data' is listed twice in LAYERS");
+    expect(() => rankLayers([{ step: 3, name: 'data' }, { step: 3, name: 'data' }])).toThrow("layer '03-data' is listed twice in LAYERS");
+  });
+
+  test('refuses a step, part or name no folder can carry', () => {
+    expect(() => layerFolder({ step: 10, name: 'late' })).toThrow("layer 'late': step 10 is not a staging step (0-9)");
+    expect(() => layerFolder({ step: 6, part: 0, name: 'zero' })).toThrow("layer 'zero': part 0 is not a part number (1-9)");
+    expect(() => layerFolder({ step: 6, name: 'Not_A_Name' })).toThrow("layer 'Not_A_Name': a name is lower-case letters, digits and '-'");
+    expect(LAYERS.map((l) => l.folder)).toEqual(LAYERS.map((l) => layerFolder(l)));
   });
 });
 

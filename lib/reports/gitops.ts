@@ -68,7 +68,7 @@ function parseMinutes(duration: string): number {
 
 /**
  * A GitRepository for the environment's branch and one Kustomization per layer, depending on the layers it
- * really waits for (`LayerDefinition.after`), with a timeout that covers its longest Job or rollout.
+ * really waits for (`LayerSpec.after`), with a timeout that covers its longest Job or rollout.
  * `wait: true` makes a Kustomization Ready only once all its objects are healthy (a Job once it has
  * completed, a Deployment once rolled out), so `dependsOn` holds the dependents back until then. `prune:
  * true` deletes what left git, among it the Jobs of earlier releases.

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
-import { LayerDefinition, LAYERS } from '../charts/layers';
+import { buildLayer } from '../charts/build-layer';
+import { Layer, LAYERS } from '../charts/layers';
 import { EnvironmentContext } from '../charts/layer-chart';
 import { annotateLayer, rankLayers } from '../charts/ordering';
 import { KubeObject, ManifestFile } from '../k8s/objects';
@@ -28,8 +29,8 @@ export function synthesizeEnvironment(platform: PlatformSpec, environment: Envir
   const context: EnvironmentContext = { platform, environment, release };
   const app = new App({ outdir: '.cdk8s.out' });
   const ranks = new Map(rankLayers(LAYERS).map((rank) => [rank.folder, rank]));
-  const build = (layer: LayerDefinition, others: readonly KubeObject[]): ManifestFile[] => {
-    const chart = layer.build(app, layer.folder, context, others);
+  const build = (layer: Layer, others: readonly KubeObject[]): ManifestFile[] => {
+    const chart = buildLayer(app, layer, context, others);
     annotateLayer(chart, ranks.get(layer.folder)!);
     return (chart.toJson() as KubeObject[]).map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
   };
