@@ -2,6 +2,7 @@ import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK }
 import { ANYWHERE, CLUSTER_NETWORK_DEFAULTS, ClusterNetwork, urlPort } from '../platform/network-inputs';
 import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
 import { APP_PORT, IDENTITY_SERVICE, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
+import { MIGRATION_JOB } from '../platform/migrations';
 import { STORE_PARTS, StorePart, StorePartName } from '../platform/stores';
 import { DataStore, EnvironmentSpec, PlatformSpec, ServiceSpec, Tier } from '../platform/types';
 
@@ -67,9 +68,6 @@ export const STORE_CLIENT_PART: Record<DataStore, StorePartName> = {
   typesense: 'typesense',
 };
 
-/** Labels of migration Jobs' pods (operations page): the service's name and component `migration`. */
-export const MIGRATION_COMPONENT = 'migration';
-
 /** Pods labelled as `tier` services in their namespace (any service of that tier, present or future). */
 export function tierGroup(tier: Tier): PodGroup {
   return { id: `${tier}s`, namespace: TIER_NAMESPACE[tier], selector: { matchLabels: { 'app.kubernetes.io/component': tier } } };
@@ -92,7 +90,7 @@ export function storeClientGroup(tier: Tier, store: DataStore): PodGroup {
 export const MIGRATIONS_GROUP: PodGroup = {
   id: 'migrations',
   namespace: NAMESPACES.backend,
-  selector: { matchLabels: { 'app.kubernetes.io/component': MIGRATION_COMPONENT, [usesLabel('postgres')]: CAPABILITY_VALUE } },
+  selector: { matchLabels: { 'app.kubernetes.io/component': MIGRATION_JOB.component, [usesLabel('postgres')]: CAPABILITY_VALUE } },
 };
 
 /**
@@ -104,7 +102,7 @@ export function migrationGroup(service: ServiceSpec): PodGroup {
   return {
     id: `migration-${workloadName(service)}`,
     namespace: namespaceOf(service),
-    selector: { matchLabels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/component': MIGRATION_COMPONENT } },
+    selector: { matchLabels: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/component': MIGRATION_JOB.component } },
     service: service.name,
   };
 }

@@ -105,6 +105,9 @@ export function selectorLabels(service: ServiceSpec): Record<string, string> {
   };
 }
 
+/** Pod-template annotation holding a digest of the configuration a pod reads: a config change rolls the pods. */
+export const CONFIG_DIGEST_ANNOTATION = 'platform.bana.com.vn/config-digest';
+
 export const PART_OF = 'bana';
 export const MANAGED_BY = 'cdk8s';
 

@@ -1,6 +1,7 @@
 import { LAYERS } from '../charts/layers';
 import { rankLayers } from '../charts/ordering';
 import { namespaceOf, storesOf, workloadName } from '../platform/conventions';
+import { MIGRATION_JOB } from '../platform/migrations';
 import { ServiceSpec } from '../platform/types';
 import { imageOf } from '../inputs/release';
 import { podLabelsOf, podSpecOf, selects } from '../checks/policy';
@@ -71,7 +72,7 @@ function indexOf(manifests: readonly ManifestFile[]): OverviewIndex {
       }
     }
     const labels = o.metadata.labels ?? {};
-    if (o.kind === 'Job' && labels['app.kubernetes.io/component'] === 'migration') {
+    if (o.kind === 'Job' && labels['app.kubernetes.io/component'] === MIGRATION_JOB.component) {
       const service = labels['app.kubernetes.io/name'];
       push(migrations, service, object);
     }

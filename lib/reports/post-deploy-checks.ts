@@ -1,3 +1,4 @@
+import { DEFAULT_CONTAINER_ANNOTATION } from '../k8s/keys';
 import { KubeObject } from '../k8s/objects';
 import { DocumentContext } from './document';
 import { GeneratedFile } from '../output/render';
@@ -6,16 +7,13 @@ import { healthPathOf } from '../platform/conventions';
 
 export const POST_DEPLOY_FILE = 'post-deploy-check.sh';
 
-/** Annotation kubectl reads to pick the container for `exec`; the app container of our services. */
-const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
-
 const q = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The in-pod health URL of a Deployment's app container: its readiness probe, on localhost. */
 function healthUrl(o: KubeObject): { container: string; url: string } | undefined {
   const template = (o as any).spec?.template;
   const containers: any[] = template?.spec?.containers ?? [];
-  const name = template?.metadata?.annotations?.[DEFAULT_CONTAINER] ?? containers[0]?.name;
+  const name = template?.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION] ?? containers[0]?.name;
   const container = containers.find((c) => c.name === name);
   const probe = container?.readinessProbe?.httpGet;
   if (!probe) return undefined;

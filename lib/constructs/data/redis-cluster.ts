@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { commonLabels, PART_OF } from '../../platform/conventions';
+import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
+import { commonLabels, CONFIG_DIGEST_ANNOTATION, PART_OF } from '../../platform/conventions';
 import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_UID, redisPasswordSecret, RedisSizing } from '../../platform/data';
 import { InputError } from '../../platform/errors';
 import { REDIS_SYSTEM_USERS } from '../../platform/redis';
@@ -32,8 +33,6 @@ export interface RedisClusterProps {
 
 /** Where the passwords are mounted in the pods: one file per user, named after the user (system users: their key). */
 const SECRETS_DIR = '/etc/redis-secrets';
-
-const ANNOTATION_CONFIG_DIGEST = 'platform.bana.com.vn/config-digest';
 
 /**
  * Redis Cluster `nx-redis` without an operator: a StatefulSet of `masters * (1 + replicasPerMaster)` pods
@@ -182,8 +181,8 @@ export class RedisCluster extends Construct {
           metadata: {
             labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF },
             annotations: {
-              'kubectl.kubernetes.io/default-container': 'redis',
-              [ANNOTATION_CONFIG_DIGEST]: digest(files),
+              [DEFAULT_CONTAINER_ANNOTATION]: 'redis',
+              [CONFIG_DIGEST_ANNOTATION]: digest(files),
             },
           },
           spec: {

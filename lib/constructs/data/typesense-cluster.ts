@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
 import { commonLabels, PART_OF } from '../../platform/conventions';
 import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, TYPESENSE_UID, TypesenseSizing } from '../../platform/data';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
@@ -82,7 +83,7 @@ export class TypesenseCluster extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF }, annotations: { 'kubectl.kubernetes.io/default-container': 'typesense' } },
+          metadata: { labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF }, annotations: { [DEFAULT_CONTAINER_ANNOTATION]: 'typesense' } },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: false,

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
 import { capabilityLabels } from '../../platform/capabilities';
 import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../../platform/config';
 import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../../platform/conventions';
@@ -19,7 +20,6 @@ import {
   TMP_MOUNT,
   TMP_VOLUME,
 } from '../pod-defaults';
-import { DEFAULT_CONTAINER_ANNOTATION } from './service-workload';
 
 export interface MigrationJobProps {
   /** The catalogue entry of the service whose image runs the migration; it must declare `migration`. */

@@ -1,9 +1,11 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
 import {
   APP_PORT,
   commonLabels,
+  CONFIG_DIGEST_ANNOTATION,
   healthPathOf,
   namespaceOf,
   PART_OF,
@@ -27,11 +29,6 @@ import {
   TMP_MOUNT,
   TMP_VOLUME,
 } from '../pod-defaults';
-
-/** Annotation kubectl reads to pick the container for `logs`, `exec` and `attach`. */
-export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
-/** Pod-template annotation holding a digest of the ConfigMaps a service reads: a config change rolls the pods. */
-export const CONFIG_DIGEST_ANNOTATION = 'platform.bana.com.vn/config-digest';
 
 export interface ServiceWorkloadProps {
   /** The service's catalogue entry. */
