@@ -27,6 +27,9 @@ const LAYER_ORDER = [
   'behaviour', //  the behavioural test tier's runners
 ] as const;
 
+/** Sibling folders that must not import each other (each may import the shared files of their parent). */
+const SIBLINGS = [['constructs/workload', 'constructs/edge', 'constructs/data']] as const;
+
 const ROOT = path.resolve(__dirname, '..');
 const LIB = path.join(ROOT, 'lib');
 
@@ -88,6 +91,26 @@ function upwardEdges(graph: Graph, order: readonly string[]): string[] {
   return found.sort();
 }
 
+/** Imports between folders declared siblings, as `from → to` lines. */
+function siblingEdges(graph: Graph, siblings: readonly (readonly string[])[]): string[] {
+  const groupOf = (file: string): [number, string] | undefined => {
+    for (const [i, group] of siblings.entries()) {
+      const folder = group.find((f) => file.startsWith(`lib/${f}/`));
+      if (folder) return [i, folder];
+    }
+    return undefined;
+  };
+  const found: string[] = [];
+  for (const [from, targets] of graph) {
+    const a = groupOf(from);
+    for (const to of targets) {
+      const b = groupOf(to);
+      if (a && b && a[0] === b[0] && a[1] !== b[1]) found.push(`${from} → ${to} (${a[1]} and ${b[1]} are siblings)`);
+    }
+  }
+  return found.sort();
+}
+
 /** Strongly connected components with more than one file (or a file importing itself): each is a cycle. */
 function fileCycles(graph: Graph): string[][] {
   let next = 0;
@@ -143,6 +166,11 @@ describe('structure of lib/', () => {
     expect(upwardEdges(graph, LAYER_ORDER)).toEqual([]);
   });
 
+  it('has no import between sibling folders', () => {
+    for (const group of SIBLINGS) for (const folder of group) expect(fs.existsSync(path.join(LIB, folder))).toBe(true);
+    expect(siblingEdges(graph, SIBLINGS)).toEqual([]);
+  });
+
   it('has no file cycle', () => {
     expect(fileCycles(graph)).toEqual([]);
   });
@@ -155,5 +183,7 @@ describe('structure of lib/', () => {
     ]);
     expect(upwardEdges(bad, LAYER_ORDER)).toEqual(['lib/k8s/objects.ts → lib/charts/layers.ts (k8s is below charts)']);
     expect(fileCycles(bad)).toEqual([['lib/charts/layers.ts', 'lib/charts/ordering.ts']]);
+    const crossing: Graph = new Map([['lib/constructs/data/a.ts', ['lib/constructs/workload/b.ts', 'lib/constructs/spread.ts']]]);
+    expect(siblingEdges(crossing, SIBLINGS)).toEqual(['lib/constructs/data/a.ts → lib/constructs/workload/b.ts (constructs/data and constructs/workload are siblings)']);
   });
 });
