@@ -7,8 +7,9 @@ import { synthesizePlatform } from '../lib/synth/synthesize';
 import { FIXTURE_SERVICE, FIXTURE_TAG, overrides, RELEASE_DIR, tempDir } from './helpers';
 
 /**
- * The README's "Adding a service" on an in-memory copy of the catalogue: the checks the suites derive from the
- * catalogue hold for the copy too, so a team that adds a service passes `npm test` without touching a test.
+ * "Adding a service" (the README's tour, docs/services.md) on an in-memory copy of the catalogue: the checks the
+ * suites derive from the catalogue hold for the copy too, so a team that adds a service passes `npm test` without
+ * touching a test.
  */
 describe('adding a service as the README says', () => {
   const order = Math.max(...migrationsOf(PLATFORM.services).map((m) => m.spec.order)) + 1;

@@ -3,7 +3,7 @@ import { healthPathOf, versionLabel } from '../lib/platform/conventions';
 import { EnvironmentName } from '../lib/platform/types';
 import { env, find, FIXTURE_TAG, objects, podSpecs, synthEnv, tryFind } from './helpers';
 
-// Expectations follow the catalogue, so adding a service (README, "Adding a service") needs no test change.
+// Expectations follow the catalogue, so adding a service (docs/services.md, "Adding a service") needs no test change.
 const BACKENDS = PLATFORM.services.filter((s) => s.tier === 'backend').map((s) => s.name);
 const FRONTENDS = PLATFORM.services.filter((s) => s.tier === 'frontend').map((s) => s.name);
 const HA = PLATFORM.services.filter((s) => s.ha).map((s) => s.name);

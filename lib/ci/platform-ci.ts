@@ -38,7 +38,7 @@ const TRIGGERED = '$CI_PIPELINE_SOURCE == "pipeline" && $NX_ENV && $NX_TAG';
  * behavioural tier's bubblewrap, redis-server, PostgreSQL, busybox), then `npm ci` and `npm test`. The
  * behavioural tier creates user, mount and network namespaces, and with `CI=true` (GitLab sets it) a tier that
  * cannot run fails rather than skips: these jobs need a runner that allows that (a shell runner as root, or a
- * Docker executor with `privileged = true`), as the README's "Tests" section says.
+ * Docker executor with `privileged = true`), as docs/testing.md says.
  */
 const CI_RUN = 'bash .ci/run';
 

@@ -139,7 +139,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
  * setting and exports it to the script's environment as `npm_config_tag=x` (observed with npm 11.19: every
  * setting given on npm's command line that differs from npm's default is exported as `npm_config_<name>`).
  * The run would silently ignore it, so it is refused. `--save` and `--registry` cannot be told apart this way
- * (`save` is npm's default, and a registry may come from the user's .npmrc): the README says so.
+ * (`save` is npm's default, and a registry may come from the user's .npmrc): docs/usage.md says so.
  */
 const NPM_SWALLOWED = ['env', 'tag', 'out', 'release_dir', 'help'];
 
