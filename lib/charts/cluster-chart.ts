@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Compute, ContainerDefaults, footprints, max, peakOf } from '../analysis/footprint';
-import { podSecurityViolations } from '../analysis/pod-security';
+import { formatViolation, podSecurityViolations } from '../analysis/pod-security';
 import { podTemplates } from '../analysis/pods';
 import { bytes, formatCpu, formatMemory, milliCpu } from '../analysis/quantity';
 import { KubeObject } from '../output/render';
@@ -59,9 +59,9 @@ export class ClusterChart extends LayerChart {
         throw new InputError(`${where}: 'enforce'`, ns.enforce, "allowed: 'restricted', or another level with a 'reason'");
       }
       for (const t of templates.filter((p) => p.namespace === ns.name)) {
-        const violations = podSecurityViolations(t.spec, ns.enforce);
+        const violations = podSecurityViolations(t.spec, ns.enforce, t.annotations);
         if (violations.length > 0) {
-          throw new InputError(`${t.owner}: pod security`, violations[0], `allowed: pods admitted by the '${ns.enforce}' level ${where} enforces (${violations.length} violation(s))`);
+          throw new InputError(`${t.owner}: pod security`, formatViolation(violations[0]), `allowed: pods admitted by the '${ns.enforce}' level ${where} enforces (${violations.length} violation(s))`);
         }
       }
       const levelLabels: Record<string, string> = {};
