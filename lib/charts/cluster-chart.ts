@@ -28,6 +28,11 @@ const roundUp = (value: number, step: number): number => Math.ceil(value / step)
  * maximum, rollout surge, Jobs; see lib/analysis/footprint.ts), plus the environment's headroom. Built after
  * the other layers (`derived` in lib/charts/layers.ts). Refuses to label a namespace `restricted` (or
  * `baseline`) when a pod we write there would be rejected, and a quota over a workload it cannot size.
+ *
+ * This layer reads the synthesized objects on purpose, not the typed platform data: a quota must hold what
+ * is really emitted (operator custom resources, edge controllers, Jobs, HPA maxima, rollout surge, container
+ * defaults), and admission judges the pod templates as written. Pod templates come through the one extractor
+ * (lib/analysis/pods.ts) and are judged by the one Pod Security implementation (lib/analysis/pod-security.ts).
  */
 export class ClusterChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext, others: readonly KubeObject[]) {
