@@ -1,6 +1,7 @@
 import { LAYERS } from '../charts/layers';
 import { rankLayers } from '../charts/ordering';
 import { ContainerView, LabelSelectorView, PodSpecView, podTemplateOf } from '../analysis/pods';
+import { NetworkPolicyView, PolicyPeerView, PolicyPortView, policyTypesOf } from '../network/evaluate';
 import { namespaceOf, storesOf, workloadName } from '../platform/conventions';
 import { ServiceSpec } from '../platform/types';
 import { imageOf, tagOf } from '../platform/inputs';
@@ -265,25 +266,6 @@ interface Peer {
   readonly label: string;
 }
 
-/** The NetworkPolicy fields the diagrams read (networking.k8s.io/v1). */
-interface PolicyPeerView {
-  readonly podSelector?: LabelSelectorView;
-  readonly namespaceSelector?: LabelSelectorView;
-  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
-}
-interface PolicyPortView {
-  readonly port?: number | string;
-  readonly protocol?: string;
-}
-interface PolicyRuleView {
-  readonly from?: readonly PolicyPeerView[];
-  readonly to?: readonly PolicyPeerView[];
-  readonly ports?: readonly PolicyPortView[];
-}
-interface NetworkPolicyView extends KubeObject {
-  readonly spec?: { readonly podSelector?: LabelSelectorView; readonly policyTypes?: readonly string[]; readonly ingress?: readonly PolicyRuleView[]; readonly egress?: readonly PolicyRuleView[] };
-}
-
 /** The workloads a selector picks in a namespace, or the selector itself when it picks none of ours. */
 function peerOf(manifests: readonly ManifestFile[], namespace: string | undefined, podSelector: LabelSelectorView | undefined, namespaceSelector: LabelSelectorView | undefined): Peer {
   // A selector of one named namespace and its pods resolves to the workloads it picks there, like a same-namespace peer.
@@ -345,10 +327,9 @@ function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: 
 }
 
 function policiesOf(context: DocumentContext): NetworkPolicyView[] {
-  return context.manifests.map((m) => m.object).filter((o): o is NetworkPolicyView => o.kind === 'NetworkPolicy');
+  return context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as NetworkPolicyView[];
 }
 
-const typesOf = (policy: NetworkPolicyView): readonly string[] => policy.spec?.policyTypes ?? ['Ingress', ...(policy.spec?.egress ? ['Egress'] : [])];
 
 /** Who may reach a workload's pods and whom they may reach, from every policy that selects them. */
 function flowsOf(context: DocumentContext, namespace: string, labels: Readonly<Record<string, string>>): { inbound: Flow[]; outbound: Flow[] } {
@@ -361,7 +342,7 @@ function flowsOf(context: DocumentContext, namespace: string, labels: Readonly<R
   };
   for (const policy of policiesOf(context)) {
     if (policy.metadata.namespace !== namespace || !selects(policy.spec?.podSelector ?? {}, labels)) continue;
-    const types = typesOf(policy);
+    const types = policyTypesOf(policy);
     if (types.includes('Ingress')) for (const rule of policy.spec?.ingress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.from)) add(inbound, peer, portsText(rule.ports));
     if (types.includes('Egress')) for (const rule of policy.spec?.egress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.to)) add(outbound, peer, portsText(rule.ports));
   }
@@ -430,7 +411,7 @@ function namespaceDiagram(context: DocumentContext): string[] {
   const isolated = { egress: new Set<string>(), ingress: new Set<string>() };
   for (const policy of policiesOf(context)) {
     const ns = policy.metadata.namespace ?? '';
-    const types = typesOf(policy);
+    const types = policyTypesOf(policy);
     const names = (peers: readonly PolicyPeerView[] | undefined) => (peers === undefined || peers.length === 0 ? ['anywhere'] : peers.map((p) => peerNamespace(ns, p)));
     if (types.includes('Ingress')) {
       isolated.ingress.add(ns);
