@@ -20,6 +20,10 @@ export interface SecurityContextView {
   readonly windowsOptions?: { readonly hostProcess?: boolean };
   /** Pod level only. */
   readonly sysctls?: readonly { readonly name: string; readonly value?: string }[];
+  /** Pod level only. */
+  readonly fsGroup?: number;
+  /** Pod level only. */
+  readonly supplementalGroups?: readonly number[];
 }
 
 /** An HTTP, TCP or gRPC handler of a probe or lifecycle hook. */
@@ -27,6 +31,27 @@ export interface HandlerView {
   readonly httpGet?: { readonly host?: string; readonly path?: string; readonly port: number | string };
   readonly tcpSocket?: { readonly host?: string; readonly port: number | string };
   readonly grpc?: { readonly port: number };
+  readonly exec?: { readonly command: readonly string[] };
+}
+
+export interface ProbeView extends HandlerView {
+  readonly timeoutSeconds?: number;
+}
+
+/** A key of a ConfigMap or Secret (env valueFrom). */
+export interface KeyRefView {
+  readonly name: string;
+  readonly key: string;
+  readonly optional?: boolean;
+}
+
+/** The keys of a ConfigMap or Secret volume (or projected source): all, or `items`. */
+export interface KeysVolumeView {
+  readonly name?: string;
+  readonly secretName?: string;
+  readonly items?: readonly { readonly key: string; readonly path: string; readonly mode?: number }[];
+  readonly defaultMode?: number;
+  readonly optional?: boolean;
 }
 
 export interface ContainerPortView {
@@ -43,14 +68,23 @@ export interface ContainerView {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly ports?: readonly ContainerPortView[];
-  readonly env?: readonly { readonly name: string; readonly value?: string; readonly valueFrom?: unknown }[];
+  readonly env?: readonly {
+    readonly name: string;
+    readonly value?: string;
+    readonly valueFrom?: { readonly configMapKeyRef?: KeyRefView; readonly secretKeyRef?: KeyRefView; readonly fieldRef?: { readonly fieldPath: string } };
+  }[];
+  readonly envFrom?: readonly {
+    readonly prefix?: string;
+    readonly configMapRef?: { readonly name: string; readonly optional?: boolean };
+    readonly secretRef?: { readonly name: string; readonly optional?: boolean };
+  }[];
   readonly resources?: { readonly requests?: Readonly<Record<string, string | number>>; readonly limits?: Readonly<Record<string, string | number>> };
   readonly securityContext?: SecurityContextView;
-  readonly livenessProbe?: HandlerView;
-  readonly readinessProbe?: HandlerView;
-  readonly startupProbe?: HandlerView;
+  readonly livenessProbe?: ProbeView;
+  readonly readinessProbe?: ProbeView;
+  readonly startupProbe?: ProbeView;
   readonly lifecycle?: { readonly postStart?: HandlerView; readonly preStop?: HandlerView };
-  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string; readonly readOnly?: boolean }[];
+  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string; readonly readOnly?: boolean; readonly subPath?: string }[];
   readonly restartPolicy?: string;
   readonly [field: string]: unknown;
 }
@@ -58,6 +92,11 @@ export interface ContainerView {
 export interface VolumeView {
   readonly name: string;
   readonly hostPath?: { readonly path: string };
+  readonly emptyDir?: object;
+  readonly configMap?: KeysVolumeView;
+  readonly secret?: KeysVolumeView;
+  readonly projected?: { readonly sources?: readonly { readonly configMap?: KeysVolumeView; readonly secret?: KeysVolumeView }[]; readonly defaultMode?: number };
+  readonly persistentVolumeClaim?: { readonly claimName: string };
   /** Exactly one volume source (configMap, emptyDir, ...), keyed by its field name. */
   readonly [source: string]: unknown;
 }
