@@ -74,7 +74,34 @@ describe('Pod Security checker', () => {
     ['capabilities not dropped', (p) => (p.initContainers[0].securityContext.capabilities.drop = []), 'restricted'],
     ['CHOWN added', (p) => (p.containers[0].securityContext.capabilities.add = ['CHOWN']), 'restricted'],
     ['nfs volume', (p) => p.volumes.push({ name: 'n', nfs: { server: 'x', path: '/' } }), 'restricted'],
+    // PSA v0.28 restrictedVolumes_1_0 has no `image` source (the 1.28 API has none): "unknown", forbidden.
+    ['image volume', (p) => p.volumes.push({ name: 'i', image: { reference: 'x:1' } }), 'restricted'],
+    ['a volume without a source', (p) => p.volumes.push({ name: 'none' }), 'restricted'],
+    ['unsafe sysctl', (p) => (p.securityContext.sysctls = [{ name: 'net.core.somaxconn', value: '1024' }]), 'baseline'],
+    ['custom SELinux type on a container', (p) => (p.containers[0].securityContext.seLinuxOptions = { type: 'spc_t' }), 'baseline'],
+    ['SELinux user on the pod', (p) => (p.securityContext.seLinuxOptions = { user: 'system_u' }), 'baseline'],
+    ['a probe host (policy 1.34, checked ahead)', (p) => (p.containers[0].readinessProbe = { httpGet: { host: '10.0.0.1', port: 80 } }), 'baseline'],
   ];
+  test('admits the safe sysctls of policy 1.27+ and the allowed SELinux types', () => {
+    const pod = good();
+    pod.securityContext.sysctls = [{ name: 'net.ipv4.ip_local_reserved_ports', value: '30000' }];
+    pod.containers[0].securityContext.seLinuxOptions = { type: 'container_init_t', level: 's0:c1,c2' };
+    expect(podSecurityViolations(pod, 'restricted')).toEqual([]);
+  });
+  test('reads AppArmor annotations of the pod template (baseline): unconfined is refused, runtime/default and localhost/* are not', () => {
+    const key = 'container.apparmor.security.beta.kubernetes.io/app';
+    expect(podSecurityViolations(good(), 'baseline', { [key]: 'unconfined' }).map((v) => v.check)).toEqual(['appArmorProfile']);
+    expect(podSecurityViolations(good(), 'restricted', { [key]: 'runtime/default' })).toEqual([]);
+    expect(podSecurityViolations(good(), 'restricted', { [key]: 'localhost/custom' })).toEqual([]);
+  });
+  test('at restricted, the restricted checks replace the baseline ones they override (PSA OverrideCheckIDs)', () => {
+    const pod = good();
+    pod.volumes.push({ name: 'h', hostPath: { path: '/var' } });
+    pod.containers[0].securityContext.capabilities.add = ['NET_RAW'];
+    pod.securityContext.seccompProfile.type = 'Unconfined';
+    expect(podSecurityViolations(pod, 'baseline').map((v) => v.check).sort()).toEqual(['capabilities_baseline', 'hostPathVolumes', 'seccompProfile_baseline']);
+    expect([...new Set(podSecurityViolations(pod, 'restricted').map((v) => v.check))].sort()).toEqual(['capabilities_restricted', 'restrictedVolumes', 'seccompProfile_restricted']);
+  });
   for (const [what, tweak, level] of tweaks) {
     test(`fails when ${what} (${level})`, () => {
       const pod = good();
@@ -102,7 +129,7 @@ describe('PriorityClasses', () => {
 
     test(`${name}: every pod we write references one of them`, () => {
       const names = new Set(objects(env(name), 'PriorityClass').map((c) => c.metadata.name));
-      for (const t of podTemplates(objects(env(name)))) expect({ owner: t.owner, priorityClassName: names.has(t.spec.priorityClassName) }).toEqual({ owner: t.owner, priorityClassName: true });
+      for (const t of podTemplates(objects(env(name)))) expect({ owner: t.owner, priorityClassName: names.has(t.spec.priorityClassName ?? '') }).toEqual({ owner: t.owner, priorityClassName: true });
     });
   }
 });
@@ -180,8 +207,8 @@ describe('ResourceQuota and LimitRange', () => {
         const max = range.spec.limits[0].max;
         for (const t of podTemplates(objects(env(name))).filter((p) => p.namespace === ns.name)) {
           for (const c of [...t.spec.containers, ...(t.spec.initContainers ?? [])]) {
-            expect(milliCpu(c.resources.limits.cpu)).toBeLessThanOrEqual(milliCpu(max.cpu));
-            expect(bytes(c.resources.limits.memory)).toBeLessThanOrEqual(bytes(max.memory));
+            expect(milliCpu(c.resources!.limits!.cpu!)).toBeLessThanOrEqual(milliCpu(max.cpu));
+            expect(bytes(c.resources!.limits!.memory!)).toBeLessThanOrEqual(bytes(max.memory));
           }
         }
       }

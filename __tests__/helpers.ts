@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { PodSpecView, podTemplates } from '../lib/k8s/pods';
 import { KubeObject } from '../lib/k8s/objects';
 import { PLATFORM } from '../lib/platform';
 import { Overrides } from '../lib/inputs/release';
@@ -89,14 +90,8 @@ export function tryFind(synth: SynthesizedEnvironment, kind: string, name: strin
 }
 
 /** Every pod spec in the environment's workloads (Deployments, StatefulSets, Jobs, ...), with its owner. */
-export function podSpecs(synth: SynthesizedEnvironment): { owner: string; spec: any }[] {
-  const result: { owner: string; spec: any }[] = [];
-  for (const o of objects(synth)) {
-    const spec = (o as any).spec;
-    const pod = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
-    if (pod) result.push({ owner: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, spec: pod });
-  }
-  return result;
+export function podSpecs(synth: SynthesizedEnvironment): { owner: string; spec: PodSpecView }[] {
+  return podTemplates(objects(synth)).map((t) => ({ owner: t.owner, spec: t.spec }));
 }
 
 export function tempDir(prefix = 'bana-test-'): string {

@@ -56,6 +56,7 @@ describe('each rule fires on its violation', () => {
     ['capabilities are not dropped', (b) => void delete app(b).securityContext.capabilities, ['kube-linter/drop-net-raw-capability', 'pss-restricted/capabilities_restricted']],
     ['a hostPath volume is mounted', (b) => void pod(b).volumes.push({ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }), ['kube-linter/docker-sock', 'pss-restricted/restrictedVolumes']],
     ['a sensitive host path is mounted', (b) => void pod(b).volumes.push({ name: 'etc', hostPath: { path: '/etc' } }), ['kube-linter/sensitive-host-mounts', 'pss-restricted/restrictedVolumes']],
+    ['an image volume is mounted (no such source at 1.28)', (b) => void pod(b).volumes.push({ name: 'img', image: { reference: 'x:1' } }), ['pss-restricted/restrictedVolumes']],
     ['a hostPort is used', (b) => void (app(b).ports[0].hostPort = 3000), ['pss-restricted/hostPorts']],
     ['a probe names a host', (b) => void (app(b).livenessProbe.httpGet.host = '10.0.0.1'), ['pss-restricted/hostProbesAndHostLifecycle']],
     ['an unsafe sysctl is set', (b) => void (pod(b).securityContext.sysctls = [{ name: 'net.core.somaxconn', value: '1024' }]), ['kube-linter/unsafe-sysctls', 'pss-restricted/sysctls']],

@@ -2,8 +2,9 @@ import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KubeObject } from '../k8s/objects';
+import { identify, KubeObject } from '../k8s/objects';
 import { argvOf, programsRun } from '../inspect/image-facts';
+import { ContainerView, KeysVolumeView, PodSpecView, podTemplateOf } from '../k8s/pods';
 import { BUSYBOX_HOST, factsFor, ImageFacts } from '../platform/image-facts';
 import { PodNetwork } from './network';
 import { host, Outcome, ProcessGroup, tail, until } from './processes';
@@ -41,7 +42,7 @@ export interface PodOptions {
   readonly namespace: string;
   /** `Kind namespace/name` of the object the pod comes from, for messages. */
   readonly owner: string;
-  readonly spec: any;
+  readonly spec: PodSpecView;
   /** The pod's labels (a template's), for Services that select it. */
   readonly labels?: Readonly<Record<string, string>>;
   /** DNS names of this pod (a StatefulSet pod's `<pod>.<service>.<ns>.svc.cluster.local`). */
@@ -59,9 +60,19 @@ export interface PodOptions {
   readonly initTimeoutMs?: number;
 }
 
+/** The Service fields the runner reads (v1 Service). */
+interface ServiceView extends KubeObject {
+  readonly spec?: { readonly selector?: Readonly<Record<string, string>>; readonly ports?: readonly { readonly name?: string; readonly port: number; readonly targetPort?: number | string }[] };
+}
+
+/** A ConfigMap's data. */
+interface DataView extends KubeObject {
+  readonly data?: Record<string, string>;
+}
+
 interface RunningContainer {
   readonly name: string;
-  readonly spec: any;
+  readonly spec: ContainerView;
   readonly exited: () => Outcome | undefined;
   readonly output: () => string;
 }
@@ -139,15 +150,15 @@ export class PodRunner {
    * The runner has no port translation: a Service whose port differs from its target port is refused.
    */
   exposeService(namespace: string, name: string, pod: RunningPod): void {
-    const service = this.find('Service', namespace, name);
-    const selector: Record<string, string> = service.spec.selector ?? {};
+    const service = this.find('Service', namespace, name) as ServiceView;
+    const selector = service.spec?.selector ?? {};
     if (pod.options.labels && Object.entries(selector).some(([k, v]) => pod.options.labels?.[k] !== v)) {
       throw new ScenarioFailure(`Service ${namespace}/${name} selects ${JSON.stringify(selector)}, which ${pod.options.owner} pod labels ${JSON.stringify(pod.options.labels)} do not match`);
     }
-    const declared = pod.options.spec.containers.flatMap((c: any) => c.ports ?? []);
-    for (const port of service.spec.ports ?? []) {
+    const declared = pod.options.spec.containers.flatMap((c) => c.ports ?? []);
+    for (const port of service.spec?.ports ?? []) {
       const target = port.targetPort ?? port.port;
-      const found = declared.find((p: any) => (typeof target === 'number' ? p.containerPort === target : p.name === target));
+      const found = declared.find((p) => (typeof target === 'number' ? p.containerPort === target : p.name === target));
       if (!found) throw new ScenarioFailure(`Service ${namespace}/${name} port '${port.name ?? port.port}' targets ${target}, which no container of ${pod.options.owner} declares`);
       if (found.containerPort !== port.port) throw new ScenarioFailure(`Service ${namespace}/${name} port ${port.port} → ${found.containerPort}: the runner does not translate ports`);
     }
@@ -189,12 +200,14 @@ export class PodRunner {
   }
 
   /** Runs a Job's pod: init containers, then its containers to completion within `timeoutMs`. */
-  async runJob(job: any, timeoutMs: number, extra: Partial<PodOptions> = {}): Promise<Map<string, Outcome>> {
-    const spec = job.spec.template.spec;
+  async runJob(job: KubeObject, timeoutMs: number, extra: Partial<PodOptions> = {}): Promise<Map<string, Outcome>> {
+    const template = podTemplateOf(job);
+    if (!template) throw new ScenarioFailure(`${identify(job)} has no pod template`);
+    const spec = template.spec;
     const pod = await this.startPod({
       name: `${job.metadata.name}-run`,
-      namespace: job.metadata.namespace,
-      owner: `Job ${job.metadata.namespace}/${job.metadata.name}`,
+      namespace: template.namespace,
+      owner: template.owner,
       spec,
       startContainers: false,
       initTimeoutMs: timeoutMs,
@@ -224,7 +237,7 @@ export class PodRunner {
 
   /** Runs a command in a container of a running pod (a new sandbox with the same mounts, user and env). */
   exec(pod: RunningPod, container: string, argv: readonly string[], timeoutMs: number): Promise<Outcome> {
-    const spec = pod.options.spec.containers.find((c: any) => c.name === container) ?? pod.options.spec.initContainers?.find((c: any) => c.name === container);
+    const spec = pod.options.spec.containers.find((c) => c.name === container) ?? pod.options.spec.initContainers?.find((c) => c.name === container);
     if (!spec) throw new ScenarioFailure(`${pod.describe(container)}: no such container`);
     return this.processes.run(this.sandboxArgv(pod, { ...spec, command: argv, args: undefined }, pod.volumes, pod.dir, true), timeoutMs);
   }
@@ -236,14 +249,14 @@ export class PodRunner {
 
   /** One probe of a container as the kubelet runs it: exec inside the container, httpGet or tcpSocket to the pod's address. */
   async probe(pod: RunningPod, container: string, kind: 'startupProbe' | 'readinessProbe' | 'livenessProbe'): Promise<Outcome> {
-    const spec = pod.options.spec.containers.find((c: any) => c.name === container);
+    const spec = pod.options.spec.containers.find((c) => c.name === container);
     const probe = spec?.[kind];
     if (!probe) throw new ScenarioFailure(`${pod.describe(container)} has no ${kind}`);
     const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
     if (probe.exec) return this.exec(pod, container, probe.exec.command, timeoutMs);
     const port = (p: number | string): number => {
       if (typeof p === 'number') return p;
-      const found = (spec.ports ?? []).find((cp: any) => cp.name === p);
+      const found = (spec.ports ?? []).find((cp) => cp.name === p);
       if (!found) throw new ScenarioFailure(`${pod.describe(container)}: ${kind} names port '${p}', which the container does not declare`);
       return found.containerPort;
     };
@@ -266,7 +279,7 @@ export class PodRunner {
    * outside the bounding set), not nginx.
    */
   async execFileCapabilityPrograms(pod: RunningPod, container: string): Promise<Map<string, Outcome>> {
-    const spec = [...(pod.options.spec.initContainers ?? []), ...pod.options.spec.containers].find((c: any) => c.name === container);
+    const spec = [...(pod.options.spec.initContainers ?? []), ...pod.options.spec.containers].find((c) => c.name === container);
     if (!spec) throw new ScenarioFailure(`${pod.describe(container)}: no such container`);
     const facts = this.factsOf(pod, spec);
     const { setpriv } = credentials(pod.options.spec, spec, facts);
@@ -303,14 +316,14 @@ export class PodRunner {
 
   // --- sandbox construction -------------------------------------------------------------------------------
 
-  private factsOf(pod: RunningPod, spec: any): ImageFacts {
+  private factsOf(pod: RunningPod, spec: ContainerView): ImageFacts {
     const facts = factsFor(spec.image, this.registry);
     if (!facts) throw new ScenarioFailure(`${pod.describe(spec.name)}: no image facts for ${spec.image}`);
     return facts;
   }
 
   private materializeVolumes(options: PodOptions, podDir: string): Map<string, string> {
-    const fsGroup: number | undefined = options.spec.securityContext?.fsGroup;
+    const fsGroup = options.spec.securityContext?.fsGroup;
     const result = new Map<string, string>();
     const owner = (target: string, mode: number) => {
       fs.chmodSync(target, mode);
@@ -324,8 +337,7 @@ export class PodRunner {
         // The kubelet creates emptyDirs 0777; with fsGroup they belong to it, setgid.
         owner(dir, fsGroup !== undefined ? 0o2777 : 0o777);
       } else if (volume.configMap || volume.secret) {
-        const spec = volume.configMap ?? volume.secret;
-        this.writeKeys(options, volume.name, dir, volume.configMap ? { configMap: spec } : { secret: spec }, spec.defaultMode, fsGroup);
+        this.writeKeys(options, volume.name, dir, volume.configMap ? { configMap: volume.configMap } : { secret: volume.secret }, (volume.configMap ?? volume.secret)?.defaultMode, fsGroup);
         fs.chmodSync(dir, 0o755);
       } else if (volume.projected) {
         // A projected volume is its sources' keys in one folder, each source with its own items and modes.
@@ -353,13 +365,13 @@ export class PodRunner {
   }
 
   /** Writes the keys of one ConfigMap or Secret (all, or its `items`) into a volume's folder, as the kubelet does. */
-  private writeKeys(options: PodOptions, volumeName: string, dir: string, source: { configMap?: any; secret?: any }, defaultMode: number | undefined, fsGroup: number | undefined): void {
-    const spec = source.configMap ?? source.secret;
-    const name = source.configMap ? spec.name : spec.secretName ?? spec.name;
+  private writeKeys(options: PodOptions, volumeName: string, dir: string, source: { configMap?: KeysVolumeView; secret?: KeysVolumeView }, defaultMode: number | undefined, fsGroup: number | undefined): void {
+    const spec: KeysVolumeView = source.configMap ?? source.secret ?? {};
+    const name = String(source.configMap ? spec.name : spec.secretName ?? spec.name);
     const data: Record<string, string> = source.configMap
-      ? this.find('ConfigMap', options.namespace, name).data ?? {}
+      ? (this.find('ConfigMap', options.namespace, name) as DataView).data ?? {}
       : this.secretData(options, name, spec.optional === true);
-    const items: { key: string; path: string; mode?: number }[] = spec.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    const items: readonly { readonly key: string; readonly path: string; readonly mode?: number }[] = spec.items ?? Object.keys(data).map((key) => ({ key, path: key }));
     for (const item of items) {
       if (!(item.key in data)) throw new ScenarioFailure(`${options.owner}: volume '${volumeName}' names key '${item.key}', which ${source.configMap ? 'ConfigMap' : 'Secret'} ${name} does not have`);
       const file = path.join(dir, item.path);
@@ -378,7 +390,7 @@ export class PodRunner {
     return { ...(data ?? {}) };
   }
 
-  private resolveEnv(pod: RunningPod, spec: any, facts: ImageFacts, uid: number): Record<string, string> {
+  private resolveEnv(pod: RunningPod, spec: ContainerView, facts: ImageFacts, uid: number): Record<string, string> {
     const user = facts.users.find((u) => u.uid === uid);
     const env: Record<string, string> = { PATH: facts.path, HOSTNAME: pod.name, HOME: user?.home ?? '/' };
     const ns = pod.options.namespace;
@@ -386,7 +398,10 @@ export class PodRunner {
       const prefix = from.prefix ?? '';
       const data = from.configMapRef
         ? this.optionalData('ConfigMap', ns, from.configMapRef.name, from.configMapRef.optional)
-        : this.optionalSecret(pod, from.secretRef.name, from.secretRef.optional);
+        : from.secretRef
+          ? this.optionalSecret(pod, from.secretRef.name, from.secretRef.optional)
+          : undefined;
+      if (!data) throw new ScenarioFailure(`${pod.describe(spec.name)}: an envFrom entry names neither a ConfigMap nor a Secret`);
       for (const [k, v] of Object.entries(data)) env[prefix + k] = v;
     }
     for (const e of spec.env ?? []) {
@@ -404,7 +419,7 @@ export class PodRunner {
   }
 
   private optionalData(kind: string, ns: string, name: string, optional?: boolean): Record<string, string> {
-    const found = this.objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === ns) as any;
+    const found = this.objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === ns) as DataView | undefined;
     if (!found && !optional) throw new ScenarioFailure(`${kind} ${ns}/${name} is referenced but not in the output`);
     return found?.data ?? {};
   }
@@ -460,7 +475,7 @@ export class PodRunner {
     return binds;
   }
 
-  private sandboxArgv(pod: RunningPod, spec: any, volumes: Map<string, string>, podDir: string, isExec = false): string[] {
+  private sandboxArgv(pod: RunningPod, spec: ContainerView, volumes: Map<string, string>, podDir: string, isExec = false): string[] {
     const facts = this.factsOf(pod, spec);
     const sc = spec.securityContext ?? {};
     const { uid, setpriv } = credentials(pod.options.spec, spec, facts);
@@ -507,14 +522,14 @@ export class PodRunner {
 }
 
 /** The container's user, groups, bounding set and no_new_privs, as setpriv arguments. */
-function credentials(podSpec: any, spec: any, facts: ImageFacts): { uid: number; setpriv: string[] } {
+function credentials(podSpec: PodSpecView, spec: ContainerView, facts: ImageFacts): { uid: number; setpriv: string[] } {
   const podContext = podSpec.securityContext ?? {};
   const sc = spec.securityContext ?? {};
   const uid: number = sc.runAsUser ?? podContext.runAsUser ?? facts.defaultUid;
   const gid: number = sc.runAsGroup ?? podContext.runAsGroup ?? facts.users.find((u) => u.uid === uid)?.gid ?? 0;
   const groups = [podContext.fsGroup, ...(podContext.supplementalGroups ?? [])].filter((g) => g !== undefined);
-  const dropped = new Set((sc.capabilities?.drop ?? []).map((c: string) => c.toLowerCase()));
-  const added: string[] = (sc.capabilities?.add ?? []).map((c: string) => c.toLowerCase());
+  const dropped = new Set((sc.capabilities?.drop ?? []).map((c) => c.toLowerCase()));
+  const added = (sc.capabilities?.add ?? []).map((c) => c.toLowerCase());
   // The container runtime's default capability set (containerd, CRI-O) before drop and add.
   const defaults = ['chown', 'dac_override', 'fsetid', 'fowner', 'mknod', 'net_raw', 'setgid', 'setuid', 'setfcap', 'setpcap', 'net_bind_service', 'sys_chroot', 'kill', 'audit_write'];
   const bounding = dropped.has('all') ? added : [...defaults.filter((c) => !dropped.has(c)), ...added];

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Compute, ContainerDefaults, footprints, max, peakOf } from '../inspect/footprint';
-import { podSecurityViolations } from '../k8s/pod-security';
+import { formatViolation, podSecurityViolations } from '../k8s/pod-security';
 import { podTemplates } from '../k8s/pods';
 import { bytes, formatCpu, formatMemory, milliCpu } from '../k8s/quantity';
 import { KubeObject } from '../k8s/objects';
@@ -28,6 +28,11 @@ const roundUp = (value: number, step: number): number => Math.ceil(value / step)
  * maximum, rollout surge, Jobs; see lib/inspect/footprint.ts), plus the environment's headroom. Built after
  * the other layers (`derived` in lib/charts/layers.ts). Refuses to label a namespace `restricted` (or
  * `baseline`) when a pod we write there would be rejected, and a quota over a workload it cannot size.
+ *
+ * This layer reads the synthesized objects on purpose, not the typed platform data: a quota must hold what
+ * is really emitted (operator custom resources, edge controllers, Jobs, HPA maxima, rollout surge, container
+ * defaults), and admission judges the pod templates as written. Pod templates come through the one extractor
+ * (lib/k8s/pods.ts) and are judged by the one Pod Security implementation (lib/k8s/pod-security.ts).
  */
 export class ClusterChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext, others: readonly KubeObject[]) {
@@ -59,9 +64,9 @@ export class ClusterChart extends LayerChart {
         throw new InputError(`${where}: 'enforce'`, ns.enforce, "allowed: 'restricted', or another level with a 'reason'");
       }
       for (const t of templates.filter((p) => p.namespace === ns.name)) {
-        const violations = podSecurityViolations(t.spec, ns.enforce);
+        const violations = podSecurityViolations(t.spec, ns.enforce, t.annotations);
         if (violations.length > 0) {
-          throw new InputError(`${t.owner}: pod security`, violations[0], `allowed: pods admitted by the '${ns.enforce}' level ${where} enforces (${violations.length} violation(s))`);
+          throw new InputError(`${t.owner}: pod security`, formatViolation(violations[0]), `allowed: pods admitted by the '${ns.enforce}' level ${where} enforces (${violations.length} violation(s))`);
         }
       }
       const levelLabels: Record<string, string> = {};

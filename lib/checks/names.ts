@@ -107,8 +107,9 @@ function walk(node: unknown, path: string, problems: NameProblem[]): void {
   for (const [key, value] of Object.entries(node)) {
     const child = appendKey(path, key);
     if (key === 'metadata' && typeof value === 'object' && value !== null) {
-      checkLabels((value as any).labels, appendKey(child, 'labels'), problems);
-      checkAnnotations((value as any).annotations, appendKey(child, 'annotations'), problems);
+      const metadata = value as { readonly labels?: unknown; readonly annotations?: unknown };
+      checkLabels(metadata.labels, appendKey(child, 'labels'), problems);
+      checkAnnotations(metadata.annotations, appendKey(child, 'annotations'), problems);
     }
     if (key === 'matchLabels') checkLabels(value, child, problems);
     walk(value, child, problems);
@@ -116,7 +117,7 @@ function walk(node: unknown, path: string, problems: NameProblem[]): void {
 }
 
 /** Name, namespace, label and annotation problems of one object; `namespaced` is the kind's scope. */
-export function nameProblems(object: { kind?: unknown; metadata?: any }, namespaced: boolean | undefined): NameProblem[] {
+export function nameProblems(object: { kind?: unknown; metadata?: { readonly name?: unknown; readonly namespace?: unknown } }, namespaced: boolean | undefined): NameProblem[] {
   const problems: NameProblem[] = [];
   const kind = String(object.kind);
   const name = object.metadata?.name;

@@ -1,9 +1,11 @@
+import { podSecurityViolations } from '../k8s/pod-security';
+import { allContainers, LabelSelectorView, PodSpecView, PodTemplate, podTemplateOf } from '../k8s/pods';
 import { identify, KubeObject } from '../k8s/objects';
 
 /**
  * The policy gate: the Pod Security Standard *restricted* (PSA's checks, baseline included, as of the 1.28
- * API) over every pod template, and kube-linter's default checks over every object, evaluated on the
- * synthesized objects. Sources: kubernetes/pod-security-admission `policy/check_*.go`, stackrox/kube-linter
+ * API; the one implementation is ../k8s/pod-security.ts) over every pod template, and kube-linter's
+ * default checks over every object, evaluated on the synthesized objects. Sources: kubernetes/pod-security-admission `policy/check_*.go`, stackrox/kube-linter
  * `internal/defaultchecks/default_checks.go` (see ../shared/notes/policy-standards.md).
  */
 
@@ -20,121 +22,24 @@ export interface Finding {
   readonly message: string;
 }
 
-/** Where the pod spec sits in each workload kind (kube-linter's "DeploymentLike" plus PodTemplate). */
-const POD_SPEC_PATHS: Record<string, readonly string[]> = {
-  Pod: ['spec'],
-  PodTemplate: ['template', 'spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  ReplicationController: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
-
-const at = (root: any, path: readonly string[]): any => path.reduce((node, key) => node?.[key], root);
-
-export function podSpecOf(object: KubeObject): any | undefined {
-  const path = POD_SPEC_PATHS[object.kind];
-  return path ? at(object, path) : undefined;
-}
-
-/** Labels of the pods a workload creates. */
-export function podLabelsOf(object: KubeObject): Record<string, string> {
-  const path = POD_SPEC_PATHS[object.kind];
-  if (!path) return {};
-  if (object.kind === 'Pod') return object.metadata.labels ?? {};
-  return at(object, [...path.slice(0, -1), 'metadata', 'labels']) ?? {};
-}
-
-function containersOf(pod: any): { kind: 'container' | 'initContainer' | 'ephemeralContainer'; c: any }[] {
-  return [
-    ...(pod.initContainers ?? []).map((c: any) => ({ kind: 'initContainer' as const, c })),
-    ...(pod.containers ?? []).map((c: any) => ({ kind: 'container' as const, c })),
-    ...(pod.ephemeralContainers ?? []).map((c: any) => ({ kind: 'ephemeralContainer' as const, c })),
-  ];
-}
-
-function matches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+function matches(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (selector) for (const k in selector) if (labels[k] !== selector[k]) return false;
   return true;
 }
 
 /** A `LabelSelector` (matchLabels and matchExpressions) against a label set. */
-export function selects(selector: any, labels: Record<string, string>): boolean {
+export function selects(selector: LabelSelectorView | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!selector) return false;
   if (!matches(selector.matchLabels, labels)) return false;
   for (const e of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values: string[] = e.values ?? [];
+    const values = e.values ?? [];
     if (e.operator === 'In' && !(has && values.includes(labels[e.key]))) return false;
     if (e.operator === 'NotIn' && has && values.includes(labels[e.key])) return false;
     if (e.operator === 'Exists' && !has) return false;
     if (e.operator === 'DoesNotExist' && has) return false;
   }
   return true;
-}
-
-const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret']);
-/** PSA `sysctls` allowed list up to policy version 1.28. */
-const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ip_local_reserved_ports']);
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
-const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
-
-/** PSS restricted (and the baseline checks it includes) for one pod spec. */
-function podSecurityFindings(pod: any, podAnnotations: Record<string, string>, emit: (check: string, message: string, container?: string) => void): void {
-  const psc = pod.securityContext ?? {};
-  for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod[field] === true) emit('hostNamespaces', `${field} is true`);
-  for (const v of pod.volumes ?? []) {
-    const type = Object.keys(v).find((k) => k !== 'name');
-    if (!type || !RESTRICTED_VOLUME_TYPES.has(type)) emit('restrictedVolumes', `volume '${v.name}' is of type '${type}'; allowed: ${[...RESTRICTED_VOLUME_TYPES].join(', ')}`);
-  }
-  for (const s of psc.sysctls ?? []) if (!SAFE_SYSCTLS.has(s.name)) emit('sysctls', `sysctl '${s.name}' is not in the safe set`);
-  if (psc.windowsOptions?.hostProcess === true) emit('windowsHostProcess', 'pod securityContext.windowsOptions.hostProcess is true');
-  const checkSeLinux = (o: any, where: string, container?: string) => {
-    if (!o) return;
-    if (o.type !== undefined && !SELINUX_TYPES.has(o.type)) emit('seLinuxOptions', `${where} seLinuxOptions.type '${o.type}' is not allowed`, container);
-    if (o.user || o.role) emit('seLinuxOptions', `${where} seLinuxOptions sets user or role`, container);
-  };
-  checkSeLinux(psc.seLinuxOptions, 'pod');
-  if (psc.appArmorProfile && !SECCOMP_OK.has(psc.appArmorProfile.type)) emit('appArmorProfile', `pod appArmorProfile.type '${psc.appArmorProfile.type}'`);
-  for (const [key, value] of Object.entries(podAnnotations)) {
-    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && !(value === 'runtime/default' || value.startsWith('localhost/'))) {
-      emit('appArmorProfile', `annotation ${key}=${value}`);
-    }
-  }
-  if (psc.runAsNonRoot === false) emit('runAsNonRoot', 'pod securityContext.runAsNonRoot is false');
-  if (psc.runAsUser === 0) emit('runAsUser', 'pod securityContext.runAsUser is 0');
-  if (psc.seccompProfile && !SECCOMP_OK.has(psc.seccompProfile.type)) emit('seccompProfile_restricted', `pod seccompProfile.type '${psc.seccompProfile.type}'`);
-
-  for (const { kind, c } of containersOf(pod)) {
-    const sc = c.securityContext ?? {};
-    const name = c.name as string;
-    if (sc.privileged === true) emit('privileged', `${kind} is privileged`, name);
-    for (const p of c.ports ?? []) if (p.hostPort) emit('hostPorts', `${kind} uses hostPort ${p.hostPort}`, name);
-    for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
-      const handler = c[probe];
-      if (handler?.httpGet?.host || handler?.tcpSocket?.host) emit('hostProbesAndHostLifecycle', `${probe} sets a host`, name);
-    }
-    for (const hook of ['postStart', 'preStop']) {
-      const handler = c.lifecycle?.[hook];
-      if (handler?.httpGet?.host || handler?.tcpSocket?.host) emit('hostProbesAndHostLifecycle', `lifecycle.${hook} sets a host`, name);
-    }
-    checkSeLinux(sc.seLinuxOptions, kind, name);
-    if (sc.appArmorProfile && !SECCOMP_OK.has(sc.appArmorProfile.type)) emit('appArmorProfile', `${kind} appArmorProfile.type '${sc.appArmorProfile.type}'`, name);
-    if (sc.procMount !== undefined && sc.procMount !== 'Default') emit('procMount', `${kind} procMount '${sc.procMount}'`, name);
-    if (sc.windowsOptions?.hostProcess === true) emit('windowsHostProcess', `${kind} windowsOptions.hostProcess is true`, name);
-    if (sc.allowPrivilegeEscalation !== false) emit('allowPrivilegeEscalation', `${kind} must set securityContext.allowPrivilegeEscalation: false`, name);
-    if (sc.runAsNonRoot === false || (sc.runAsNonRoot !== true && psc.runAsNonRoot !== true)) emit('runAsNonRoot', `${kind} must run as non-root (runAsNonRoot: true on the pod or the container)`, name);
-    if (sc.runAsUser === 0) emit('runAsUser', `${kind} runAsUser is 0`, name);
-    const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
-    if (!SECCOMP_OK.has(seccomp)) emit('seccompProfile_restricted', `${kind} must have seccompProfile RuntimeDefault or Localhost (pod or container)`, name);
-    const caps = sc.capabilities ?? {};
-    if (!(caps.drop ?? []).includes('ALL')) emit('capabilities_restricted', `${kind} must drop capability ALL`, name);
-    const added = (caps.add ?? []).filter((cap: string) => cap !== 'NET_BIND_SERVICE');
-    if (added.length > 0) emit('capabilities_restricted', `${kind} adds ${added.join(', ')} (only NET_BIND_SERVICE may be added)`, name);
-  }
 }
 
 /** IANA_SVC_NAME: at most 15 characters, a-z0-9 and '-', at least one letter, no leading, trailing or double '-'. */
@@ -152,25 +57,26 @@ const UNSAFE_SYSCTL_PREFIXES = ['kernel.msg', 'kernel.sem', 'kernel.shm', 'fs.mq
  */
 interface ObjectIndex {
   /** Per namespace, the objects that carry a pod template, with those pods' labels, in output order. */
-  readonly podTemplates: ReadonlyMap<string, readonly { readonly object: KubeObject; readonly labels: Record<string, string> }[]>;
+  readonly podTemplates: ReadonlyMap<string, readonly PodTemplate[]>;
   /** `namespace/name` of every ServiceAccount. */
   readonly serviceAccounts: ReadonlySet<string>;
 }
 
 function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
-  const podTemplates = new Map<string, { object: KubeObject; labels: Record<string, string> }[]>();
+  const podTemplates = new Map<string, PodTemplate[]>();
   const serviceAccounts = new Set<string>();
   for (const o of objects) {
     if (o.kind === 'ServiceAccount') serviceAccounts.add(`${o.metadata.namespace}/${o.metadata.name}`);
-    if (!podSpecOf(o)) continue;
-    const list = podTemplates.get(o.metadata.namespace ?? '') ?? [];
-    list.push({ object: o, labels: podLabelsOf(o) });
-    podTemplates.set(o.metadata.namespace ?? '', list);
+    const template = podTemplateOf(o);
+    if (!template) continue;
+    const list = podTemplates.get(template.namespace) ?? [];
+    list.push(template);
+    podTemplates.set(template.namespace, list);
   }
   return { podTemplates, serviceAccounts };
 }
 
-function podLintFindings(object: KubeObject, pod: any, all: ObjectIndex, emit: (check: string, message: string, container?: string) => void): void {
+function podLintFindings(object: KubeObject, pod: PodSpecView, all: ObjectIndex, emit: (check: string, message: string, container?: string) => void): void {
   if (pod.serviceAccount) emit('deprecated-service-account-field', 'uses the deprecated spec.serviceAccount; use serviceAccountName');
   if (pod.hostIPC === true) emit('host-ipc', 'hostIPC is true');
   if (pod.hostNetwork === true) emit('host-network', 'hostNetwork is true');
@@ -189,18 +95,18 @@ function podLintFindings(object: KubeObject, pod: any, all: ObjectIndex, emit: (
     emit('non-existent-service-account', `serviceAccountName '${sa}' is not a ServiceAccount of the output in ${object.metadata.namespace}`);
   }
   const psc = pod.securityContext ?? {};
-  for (const { kind, c } of containersOf(pod)) {
+  for (const { kind, container: c } of allContainers(pod)) {
     const sc = c.securityContext ?? {};
-    const name = c.name as string;
-    const drop: string[] = sc.capabilities?.drop ?? [];
+    const name = c.name;
+    const drop = sc.capabilities?.drop ?? [];
     if (!drop.includes('NET_RAW') && !drop.includes('ALL')) emit('drop-net-raw-capability', `${kind} does not drop NET_RAW`, name);
-    const envNames = (c.env ?? []).map((e: any) => e.name);
-    const duplicates = envNames.filter((n: string, i: number) => envNames.indexOf(n) !== i);
+    const envNames = (c.env ?? []).map((e) => e.name);
+    const duplicates = envNames.filter((n, i) => envNames.indexOf(n) !== i);
     if (duplicates.length > 0) emit('duplicate-env-var', `${kind} sets ${[...new Set(duplicates)].join(', ')} twice`, name);
     for (const e of c.env ?? []) if (/secret/i.test(e.name) && typeof e.value === 'string' && e.value !== '') emit('env-var-secret', `${kind} env ${e.name} holds a literal value`, name);
     const image = String(c.image ?? '');
     if (/:(latest)$/.test(image) || /^[^:]*$/.test(image) || /(.*\/[^:]+)$/.test(image)) emit('latest-tag', `${kind} image '${image}' has no pinned tag`, name);
-    const ports: any[] = c.ports ?? [];
+    const ports = c.ports ?? [];
     for (const p of ports) {
       if (p.name !== undefined && !isIanaSvcName(p.name)) emit('invalid-target-ports', `${kind} port name '${p.name}' is not an IANA service name`, name);
       if (p.containerPort === 22 && (p.protocol ?? 'TCP') === 'TCP') emit('ssh-port', `${kind} exposes port 22`, name);
@@ -222,7 +128,7 @@ function podLintFindings(object: KubeObject, pod: any, all: ObjectIndex, emit: (
     const runAsUser = sc.runAsUser ?? psc.runAsUser;
     const runAsNonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot;
     const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
-    if (!(runAsUser > 0) && runAsNonRoot !== true) emit('run-as-non-root', `${kind} may run as root (no runAsUser > 0, no runAsNonRoot)`, name);
+    if (!(runAsUser !== undefined && runAsUser > 0) && runAsNonRoot !== true) emit('run-as-non-root', `${kind} may run as root (no runAsUser > 0, no runAsNonRoot)`, name);
     else if (runAsNonRoot === true && runAsUser === 0) emit('run-as-non-root', `${kind} sets runAsNonRoot with runAsUser 0`, name);
     if (runAsGroup === 0) emit('run-as-non-root', `${kind} runs with group 0`, name);
     if (!c.resources?.requests?.cpu || /^0+(m)?$/.test(String(c.resources.requests.cpu))) emit('unset-cpu-requirements', `${kind} has no CPU request`, name);
@@ -231,18 +137,32 @@ function podLintFindings(object: KubeObject, pod: any, all: ObjectIndex, emit: (
 }
 
 function replicasOf(object: KubeObject): number | undefined {
-  const replicas = (object as any).spec?.replicas;
+  const replicas = (object.spec as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas === 'number') return replicas;
   return ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(object.kind) ? 1 : undefined;
 }
 
+/** The `spec` fields of workloads, Services and PDBs that the object checks read. */
+interface ObjectSpecView {
+  /** A LabelSelector on workloads and PDBs; a plain label map on a Service. */
+  readonly selector?: LabelSelectorView | Readonly<Record<string, string>>;
+  readonly ttlSecondsAfterFinished?: number;
+  readonly jobTemplate?: { readonly spec?: { readonly ttlSecondsAfterFinished?: number } };
+  readonly type?: string;
+  readonly ports?: readonly { readonly targetPort?: number | string }[];
+  readonly unhealthyPodEvictionPolicy?: string;
+  readonly maxUnavailable?: number | string;
+  readonly minAvailable?: number | string;
+}
+
 /** kube-linter's default checks that look at one object as a whole or across objects. */
-function objectLintFindings(object: KubeObject, all: ObjectIndex, emit: (check: string, message: string) => void): void {
-  const spec = (object as any).spec ?? {};
+function objectLintFindings(object: KubeObject, template: PodTemplate | undefined, all: ObjectIndex, emit: (check: string, message: string) => void): void {
+  const spec = (object.spec ?? {}) as ObjectSpecView;
+  const labelSelector = spec.selector as LabelSelectorView | undefined;
   if (object.apiVersion.startsWith('extensions/v1beta')) emit('no-extensions-v1beta', `apiVersion ${object.apiVersion} is removed`);
-  const pod = podSpecOf(object);
-  const labels = podLabelsOf(object);
-  if (pod && object.kind !== 'Pod' && object.kind !== 'PodTemplate' && object.kind !== 'CronJob' && spec.selector && !selects(spec.selector, labels)) {
+  const pod = template?.spec;
+  const labels = template?.labels ?? {};
+  if (pod && object.kind !== 'Pod' && object.kind !== 'PodTemplate' && object.kind !== 'CronJob' && labelSelector && !selects(labelSelector, labels)) {
     emit('mismatching-selector', 'spec.selector does not select the pod template labels');
   }
   if (object.kind === 'Job' && spec.ttlSecondsAfterFinished === undefined) emit('job-ttl-seconds-after-finished', 'standalone Job without ttlSecondsAfterFinished');
@@ -251,12 +171,12 @@ function objectLintFindings(object: KubeObject, all: ObjectIndex, emit: (check: 
   }
   const replicas = replicasOf(object);
   if (pod && replicas !== undefined && replicas >= 2) {
-    const terms = [...(pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => t.podAffinityTerm)];
-    const ok = terms.some((t: any) => t?.topologyKey === 'kubernetes.io/hostname' && selects(t.labelSelector, labels));
+    const terms = [...(pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => t.podAffinityTerm)];
+    const ok = terms.some((t) => t?.topologyKey === 'kubernetes.io/hostname' && selects(t.labelSelector, labels));
     if (!ok) emit('no-anti-affinity', `${replicas} replicas without a podAntiAffinity on kubernetes.io/hostname that selects its pods`);
   }
   if (object.kind === 'Service' && spec.type !== 'ExternalName') {
-    const selector = spec.selector ?? {};
+    const selector = (spec.selector ?? {}) as Readonly<Record<string, string>>;
     if (Object.keys(selector).length === 0) emit('dangling-service', 'Service has no selector');
     else if (!(all.podTemplates.get(object.metadata.namespace ?? '') ?? []).some((t) => matches(selector, t.labels))) {
       emit('dangling-service', `no pod template in ${object.metadata.namespace} matches selector ${JSON.stringify(selector)}`);
@@ -269,7 +189,7 @@ function objectLintFindings(object: KubeObject, all: ObjectIndex, emit: (check: 
   if (object.kind === 'PodDisruptionBudget') {
     if (spec.unhealthyPodEvictionPolicy === undefined) emit('pdb-unhealthy-pod-eviction-policy', 'PDB without an explicit unhealthyPodEvictionPolicy');
     if (spec.maxUnavailable === 0 || spec.maxUnavailable === '0%' || spec.maxUnavailable === '0') emit('pdb-max-unavailable', 'maxUnavailable 0 never allows a voluntary disruption');
-    const targets = (all.podTemplates.get(object.metadata.namespace ?? '') ?? []).filter((t) => selects(spec.selector, t.labels)).map((t) => t.object);
+    const targets = (all.podTemplates.get(object.metadata.namespace ?? '') ?? []).filter((t) => selects(labelSelector, t.labels)).map((t) => t.object);
     for (const target of targets) {
       const r = replicasOf(target);
       const min = spec.minAvailable;
@@ -287,13 +207,13 @@ export function policyFindings(objects: readonly KubeObject[]): Finding[] {
   for (const object of objects) {
     const who = identify(object);
     const add = (standard: Standard) => (check: string, message: string, container?: string) => findings.push({ standard, check, object: who, message, ...(container ? { container } : {}) });
-    const pod = podSpecOf(object);
-    if (pod) {
-      const annotations = object.kind === 'Pod' ? object.metadata.annotations ?? {} : at(object, [...POD_SPEC_PATHS[object.kind].slice(0, -1), 'metadata', 'annotations']) ?? {};
-      podSecurityFindings(pod, annotations, add('pss-restricted'));
-      podLintFindings(object, pod, index, add('kube-linter'));
+    const template = podTemplateOf(object);
+    if (template) {
+      const pss = add('pss-restricted');
+      for (const v of podSecurityViolations(template.spec, 'restricted', template.annotations)) pss(v.check, v.message, v.container);
+      podLintFindings(object, template.spec, index, add('kube-linter'));
     }
-    objectLintFindings(object, index, add('kube-linter'));
+    objectLintFindings(object, template, index, add('kube-linter'));
   }
   return findings;
 }

@@ -207,8 +207,8 @@ function pointerSegments(pointer: string): string[] {
 }
 
 function valueAt(root: unknown, segments: readonly string[]): unknown {
-  let current: any = root;
-  for (const segment of segments) current = current?.[segment];
+  let current = root;
+  for (const segment of segments) current = typeof current === 'object' && current !== null ? (current as Record<string, unknown>)[segment] : undefined;
   return current;
 }
 
@@ -248,7 +248,7 @@ function editDistance(a: string, b: string): number {
 
 function describe(error: ErrorObject, object: unknown): SchemaProblem {
   const segments = pointerSegments(error.instancePath);
-  const params = error.params as Record<string, any>;
+  const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
@@ -268,10 +268,12 @@ function describe(error: ErrorObject, object: unknown): SchemaProblem {
       return { path: formatPath(segments), value: valueAt(object, segments), reason: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'anyOf':
     case 'oneOf': {
-      if (((error.schema as any[]) ?? []).some((b) => b.pattern === QUANTITY_PATTERN)) {
+      // An anyOf/oneOf keyword's schema is its list of branch schemas.
+      const schemaBranches = (error.schema ?? []) as readonly { readonly pattern?: string; readonly type?: string; readonly required?: readonly string[] }[];
+      if (schemaBranches.some((b) => b.pattern === QUANTITY_PATTERN)) {
         return { path: formatPath(segments), value: valueAt(object, segments), reason: 'must be a Kubernetes quantity (e.g. 250m, 1, 512Mi, 2Gi)' };
       }
-      const branches = ((error.schema as any[]) ?? []).map((b) => b.type ?? (b.required ? `an object with ${b.required.join(', ')}` : 'a value of another shape'));
+      const branches = schemaBranches.map((b) => b.type ?? (b.required ? `an object with ${b.required.join(', ')}` : 'a value of another shape'));
       return { path: formatPath(segments), value: valueAt(object, segments), reason: `must match ${error.keyword === 'oneOf' ? 'exactly one' : 'one'} of: ${branches.join(' | ')}` };
     }
     default:

@@ -1,5 +1,6 @@
 import { InputError } from '../platform/errors';
 import { identify, KubeObject } from '../k8s/objects';
+import { podTemplateOf } from '../k8s/pods';
 import { bytes, milliCpu } from '../k8s/quantity';
 
 /**
@@ -63,11 +64,46 @@ export interface Unsizable {
 /** Requests and limits the LimitRange gives a container stating none. */
 export type ContainerDefaults = Compute;
 
+type ResourceList = Readonly<Record<string, string | number>>;
+
 interface ContainerLike {
   readonly name?: string;
-  readonly resources?: { readonly requests?: Record<string, unknown>; readonly limits?: Record<string, unknown> };
+  readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList };
   readonly restartPolicy?: string;
 }
+
+type ResourcesView = ContainerLike['resources'];
+
+/**
+ * The `spec` fields this module reads, of core workloads, HPAs, CloudNativePG (postgresql.cnpg.io/v1 Cluster,
+ * Pooler; barmancloud ObjectStore) and Strimzi (kafka.strimzi.io/v1beta2 Kafka, KafkaNodePool, KafkaConnect).
+ */
+interface SizedSpecView {
+  readonly replicas?: number;
+  readonly parallelism?: number;
+  readonly concurrencyPolicy?: string;
+  readonly strategy?: StrategyView;
+  readonly jobTemplate?: { readonly spec?: { readonly parallelism?: number } };
+  readonly scaleTargetRef?: { readonly kind: string; readonly name: string };
+  readonly maxReplicas?: number;
+  readonly instances?: number;
+  readonly resources?: ResourcesView;
+  readonly plugins?: readonly { readonly name: string; readonly parameters?: { readonly barmanObjectName?: string } }[];
+  readonly instanceSidecarConfiguration?: { readonly resources?: ResourcesView };
+  readonly template?: { readonly spec?: { readonly containers?: readonly ContainerLike[]; readonly initContainers?: readonly ContainerLike[] } };
+  readonly kafka?: { readonly resources?: ResourcesView };
+  readonly entityOperator?: { readonly topicOperator?: { readonly resources?: ResourcesView }; readonly userOperator?: { readonly resources?: ResourcesView } };
+  readonly cruiseControl?: { readonly resources?: ResourcesView };
+  readonly kafkaExporter?: { readonly resources?: ResourcesView };
+  readonly build?: { readonly resources?: ResourcesView };
+}
+
+interface StrategyView {
+  readonly type?: string;
+  readonly rollingUpdate?: { readonly maxSurge?: number | string };
+}
+
+const specOf = (o: KubeObject | undefined): SizedSpecView => (o?.spec ?? {}) as SizedSpecView;
 
 /**
  * A container's compute as admitted: API defaulting copies a stated limit into a missing request, then the
@@ -76,11 +112,11 @@ interface ContainerLike {
 export function containerCompute(container: ContainerLike, defaults: ContainerDefaults): Compute {
   const requests = container.resources?.requests ?? {};
   const limits = container.resources?.limits ?? {};
-  const cpuLimit = limits.cpu !== undefined ? milliCpu(limits.cpu as string) : defaults.cpuLimit;
-  const memoryLimit = limits.memory !== undefined ? bytes(limits.memory as string) : defaults.memoryLimit;
-  const cpuRequest = requests.cpu !== undefined ? milliCpu(requests.cpu as string) : limits.cpu !== undefined ? cpuLimit : defaults.cpuRequest;
+  const cpuLimit = limits.cpu !== undefined ? milliCpu(limits.cpu) : defaults.cpuLimit;
+  const memoryLimit = limits.memory !== undefined ? bytes(limits.memory) : defaults.memoryLimit;
+  const cpuRequest = requests.cpu !== undefined ? milliCpu(requests.cpu) : limits.cpu !== undefined ? cpuLimit : defaults.cpuRequest;
   const memoryRequest =
-    requests.memory !== undefined ? bytes(requests.memory as string) : limits.memory !== undefined ? memoryLimit : defaults.memoryRequest;
+    requests.memory !== undefined ? bytes(requests.memory) : limits.memory !== undefined ? memoryLimit : defaults.memoryRequest;
   return { cpuRequest, memoryRequest, cpuLimit, memoryLimit };
 }
 
@@ -88,7 +124,7 @@ export function containerCompute(container: ContainerLike, defaults: ContainerDe
  * A pod's effective compute, as quota and scheduler count it: the sum of its containers (and of restartable
  * init "sidecar" containers), or the largest plain init container, whichever is higher, per resource.
  */
-export function podCompute(spec: { containers?: ContainerLike[]; initContainers?: ContainerLike[] }, defaults: ContainerDefaults): { pod: Compute; largest: Compute } {
+export function podCompute(spec: { readonly containers?: readonly ContainerLike[]; readonly initContainers?: readonly ContainerLike[] }, defaults: ContainerDefaults): { pod: Compute; largest: Compute } {
   let sum = ZERO;
   let largest = ZERO;
   let init = ZERO;
@@ -107,7 +143,7 @@ export function podCompute(spec: { containers?: ContainerLike[]; initContainers?
 }
 
 /** Surge pods of a Deployment-like rollout: maxSurge as a count, or a percentage of replicas rounded up. */
-function surgeOf(strategy: any, replicas: number): number {
+function surgeOf(strategy: StrategyView | undefined, replicas: number): number {
   if (strategy?.type === 'Recreate') return 0;
   const surge = strategy?.rollingUpdate?.maxSurge ?? '25%';
   if (typeof surge === 'number') return surge;
@@ -147,19 +183,21 @@ export function footprints(objects: readonly KubeObject[], defaultsOf: (namespac
   const hpaMax = new Map<string, number>();
   for (const o of objects) {
     if (o.kind !== 'HorizontalPodAutoscaler') continue;
-    const spec = (o as any).spec;
-    hpaMax.set(`${o.metadata.namespace}/${spec.scaleTargetRef.kind}/${spec.scaleTargetRef.name}`, spec.maxReplicas);
+    const spec = specOf(o);
+    if (spec.maxReplicas !== undefined) hpaMax.set(`${o.metadata.namespace}/${spec.scaleTargetRef?.kind}/${spec.scaleTargetRef?.name}`, spec.maxReplicas);
   }
   const byName = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o]));
   const result: Footprint[] = [];
   const unsizable: Unsizable[] = [];
   for (const o of objects) {
     const namespace = o.metadata.namespace ?? '';
-    const spec = (o as any).spec ?? {};
+    const spec = specOf(o);
     const owner = identify(o);
     const defaults = defaultsOf(namespace);
-    const push = (replicas: number, surge: number, podSpec: any, part = ''): void => {
-      const { pod, largest } = podCompute(podSpec ?? {}, defaults);
+    // The pod spec of a core workload, through the one extractor (lib/k8s/pods.ts).
+    const podSpec = podTemplateOf(o)?.spec;
+    const push = (replicas: number, surge: number, sized: Parameters<typeof podCompute>[0] | undefined, part = ''): void => {
+      const { pod, largest } = podCompute(sized ?? {}, defaults);
       result.push({ owner: `${owner}${part}`, namespace, replicas, surge, pod, largestContainer: largest });
     };
     const scaled = hpaMax.get(`${namespace}/${o.kind}/${o.metadata.name}`);
@@ -167,24 +205,24 @@ export function footprints(objects: readonly KubeObject[], defaultsOf: (namespac
     switch (`${group}/${o.kind}`) {
       case 'apps/Deployment': {
         const replicas = scaled ?? spec.replicas ?? 1;
-        push(replicas, surgeOf(spec.strategy, replicas), spec.template?.spec);
+        push(replicas, surgeOf(spec.strategy, replicas), podSpec);
         break;
       }
       case 'apps/StatefulSet':
       case 'apps/ReplicaSet':
-        push(scaled ?? spec.replicas ?? 1, 0, spec.template?.spec);
+        push(scaled ?? spec.replicas ?? 1, 0, podSpec);
         break;
       case 'batch/Job':
-        push(spec.parallelism ?? 1, 0, spec.template?.spec);
+        push(spec.parallelism ?? 1, 0, podSpec);
         break;
       case 'batch/CronJob': {
         // `Allow` lets a slow run overlap the next one; count one overlap.
         const runs = spec.concurrencyPolicy === 'Forbid' || spec.concurrencyPolicy === 'Replace' ? 1 : 2;
-        push((spec.jobTemplate?.spec?.parallelism ?? 1) * runs, 0, spec.jobTemplate?.spec?.template?.spec);
+        push((spec.jobTemplate?.spec?.parallelism ?? 1) * runs, 0, podSpec);
         break;
       }
       case '/Pod':
-        push(1, 0, spec);
+        push(1, 0, podSpec);
         break;
       case 'apps/DaemonSet':
         unsizable.push({ owner, namespace, reason: 'a DaemonSet runs one pod per node' });
@@ -194,8 +232,8 @@ export function footprints(objects: readonly KubeObject[], defaultsOf: (namespac
         const containers: ContainerLike[] = [{ name: 'postgres', resources: spec.resources }];
         for (const plugin of spec.plugins ?? []) {
           if (plugin.name !== BARMAN_PLUGIN) continue;
-          const store = byName.get(`ObjectStore/${namespace}/${plugin.parameters?.barmanObjectName}`) as any;
-          containers.push({ name: 'plugin-barman-cloud', resources: store?.spec?.instanceSidecarConfiguration?.resources });
+          const store = byName.get(`ObjectStore/${namespace}/${plugin.parameters?.barmanObjectName}`);
+          containers.push({ name: 'plugin-barman-cloud', resources: specOf(store).instanceSidecarConfiguration?.resources });
         }
         // One extra pod: the initdb/join Job that creates or re-clones an instance.
         push(spec.instances ?? 1, 1, { containers });
@@ -203,7 +241,7 @@ export function footprints(objects: readonly KubeObject[], defaultsOf: (namespac
       }
       case 'postgresql.cnpg.io/Pooler': {
         const template = spec.template?.spec?.containers ?? [];
-        const containers = template.some((c: ContainerLike) => c.name === 'pgbouncer') ? template : [...template, { name: 'pgbouncer' }];
+        const containers = template.some((c) => c.name === 'pgbouncer') ? template : [...template, { name: 'pgbouncer' }];
         push(spec.instances ?? 1, 1, { containers, initContainers: spec.template?.spec?.initContainers });
         break;
       }
@@ -211,8 +249,8 @@ export function footprints(objects: readonly KubeObject[], defaultsOf: (namespac
         // Each node: the kafka container, sized by the pool or else by the Kafka's spec.kafka.resources.
         // Strimzi rolls nodes one at a time in place: no surge pod.
         const cluster = o.metadata.labels?.['strimzi.io/cluster'];
-        const kafka = byName.get(`Kafka/${namespace}/${cluster}`) as any;
-        push(spec.replicas ?? 0, 0, { containers: [{ name: 'kafka', resources: spec.resources ?? kafka?.spec?.kafka?.resources }] });
+        const kafka = byName.get(`Kafka/${namespace}/${cluster}`);
+        push(spec.replicas ?? 0, 0, { containers: [{ name: 'kafka', resources: spec.resources ?? specOf(kafka).kafka?.resources }] });
         break;
       }
       case 'kafka.strimzi.io/Kafka': {

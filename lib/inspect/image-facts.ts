@@ -44,9 +44,9 @@ export function effectiveContainers(objects: readonly KubeObject[]): EffectiveCo
         command: c.command,
         args: c.args,
         uid: sc.runAsUser ?? podContext.runAsUser,
-        env: new Set((c.env ?? []).map((e: { name: string }) => e.name)),
+        env: new Set((c.env ?? []).map((e) => e.name)),
         readOnlyRoot: sc.readOnlyRootFilesystem === true,
-        mountPaths: (c.volumeMounts ?? []).filter((m: { readOnly?: boolean }) => m.readOnly !== true).map((m: { mountPath: string }) => m.mountPath),
+        mountPaths: (c.volumeMounts ?? []).filter((m) => m.readOnly !== true).map((m) => m.mountPath),
         dropped: new Set((sc.capabilities?.drop ?? []).map(capName)),
         added: new Set((sc.capabilities?.add ?? []).map(capName)),
       });

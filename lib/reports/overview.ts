@@ -1,10 +1,12 @@
 import { LAYERS } from '../charts/layers';
 import { rankLayers } from '../charts/ordering';
+import { ContainerView, LabelSelectorView, PodSpecView, podTemplateOf } from '../k8s/pods';
+import { NetworkPolicyView, PolicyPeerView, PolicyPortView, policyTypesOf } from '../network/evaluate';
 import { namespaceOf, storesOf, workloadName } from '../platform/conventions';
-import { MIGRATION_JOB } from '../platform/migrations';
 import { ServiceSpec } from '../platform/types';
-import { imageOf } from '../inputs/release';
-import { podLabelsOf, podSpecOf, selects } from '../checks/policy';
+import { imageOf, tagOf } from '../inputs/release';
+import { Migration, migrationJobName, migrationsOf } from '../platform/migrations';
+import { selects } from '../checks/policy';
 import { DocumentContext, DocumentGenerator } from './document';
 import { KubeObject, ManifestFile } from '../k8s/objects';
 import { GeneratedFile } from '../output/render';
@@ -14,6 +16,19 @@ import { GeneratedFile } from '../output/render';
  * synthesized objects themselves (and the catalogue for names and migration order), so it covers every layer
  * that exists and can never disagree with the manifests next to it. GitLab renders its Mermaid diagrams.
  */
+
+/** Replica counts of a workload or an HPA. */
+interface ScaledView extends KubeObject {
+  readonly spec?: { readonly replicas?: number; readonly minReplicas?: number; readonly maxReplicas?: number };
+}
+
+/** The fields of Ingresses and Traefik IngressRoutes (traefik.io/v1alpha1) that name routes to a Service. */
+interface RouteObjectView extends KubeObject {
+  readonly spec?: {
+    readonly rules?: readonly { readonly host?: string; readonly http?: { readonly paths?: readonly { readonly path?: string; readonly backend?: { readonly service?: { readonly name?: string } } }[] } }[];
+    readonly routes?: readonly { readonly match: string; readonly services?: readonly { readonly name: string; readonly namespace?: string }[] }[];
+  };
+}
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 /** A Markdown code span; one with backticks inside (Traefik rules) needs a double-backtick fence. */
@@ -26,8 +41,6 @@ interface OverviewIndex {
   readonly byKey: ReadonlyMap<string, KubeObject>;
   /** Public routes by `<namespace>/<Service name>`. */
   readonly routes: ReadonlyMap<string, readonly string[]>;
-  /** Migration Jobs by service name. */
-  readonly migrations: ReadonlyMap<string, readonly KubeObject[]>;
   /** Pod-creating objects by namespace, with their pod labels. */
   readonly workloads: ReadonlyMap<string, readonly { readonly name: string; readonly labels: Record<string, string> }[]>;
   /** The same workloads by namespace and one pod label (`namespace\0key\0value`), to narrow a selector's candidates. */
@@ -52,12 +65,11 @@ function indexOf(manifests: readonly ManifestFile[]): OverviewIndex {
   if (cached) return cached;
   const byKey = new Map<string, KubeObject>();
   const routes = new Map<string, string[]>();
-  const migrations = new Map<string, KubeObject[]>();
   const workloads = new Map<string, { name: string; labels: Record<string, string> }[]>();
   const workloadsByLabel = new Map<string, { name: string; labels: Record<string, string> }[]>();
   const addRoute = (key: string, route: string) => push(routes, key, route);
   for (const { object } of manifests) {
-    const o = object as any;
+    const o = object as RouteObjectView;
     byKey.set(objectKey(o.kind, o.metadata.namespace, o.metadata.name), object);
     if (o.kind === 'Ingress') {
       for (const rule of o.spec?.rules ?? []) {
@@ -71,29 +83,25 @@ function indexOf(manifests: readonly ManifestFile[]): OverviewIndex {
         for (const s of route.services ?? []) addRoute(`${s.namespace ?? o.metadata.namespace}/${s.name}`, route.match);
       }
     }
-    const labels = o.metadata.labels ?? {};
-    if (o.kind === 'Job' && labels['app.kubernetes.io/component'] === MIGRATION_JOB.component) {
-      const service = labels['app.kubernetes.io/name'];
-      push(migrations, service, object);
-    }
-    if (podSpecOf(object)) {
-      const ns = o.metadata.namespace ?? '';
-      const workload = { name: o.metadata.name, labels: podLabelsOf(object) };
+    const template = podTemplateOf(object);
+    if (template) {
+      const ns = template.namespace;
+      const workload = { name: template.name, labels: template.labels };
       push(workloads, ns, workload);
       for (const [k, v] of Object.entries(workload.labels)) push(workloadsByLabel, `${ns}\0${k}\0${v}`, workload);
     }
   }
-  const index = { byKey, routes, migrations, workloads, workloadsByLabel, peers: new Map<string, Peer>() };
+  const index = { byKey, routes, workloads, workloadsByLabel, peers: new Map<string, Peer>() };
   indexes.set(manifests, index);
   return index;
 }
 
-const find = (manifests: readonly ManifestFile[], kind: string, namespace: string | undefined, name: string) =>
-  indexOf(manifests).byKey.get(objectKey(kind, namespace, name)) as any;
+const find = (manifests: readonly ManifestFile[], kind: string, namespace: string | undefined, name: string): KubeObject | undefined =>
+  indexOf(manifests).byKey.get(objectKey(kind, namespace, name));
 
-function resources(container: any): { requests: string; limits: string } {
+function resources(container: ContainerView | undefined): { requests: string; limits: string } {
   const r = container?.resources ?? {};
-  const fmt = (x: any) => (x ? `${x.cpu ?? '–'} / ${x.memory ?? '–'}` : '–');
+  const fmt = (x: Readonly<Record<string, string | number>> | undefined) => (x ? `${x.cpu ?? '–'} / ${x.memory ?? '–'}` : '–');
   return { requests: fmt(r.requests), limits: fmt(r.limits) };
 }
 
@@ -103,8 +111,8 @@ function routesTo(manifests: readonly ManifestFile[], service: string, namespace
 }
 
 /** `wait-for-<x>` init containers: what a pod waits for before it starts. */
-function waitsFor(pod: any): string[] {
-  return (pod?.initContainers ?? []).map((c: any) => String(c.name)).filter((n: string) => n.startsWith('wait-for-')).map((n: string) => n.slice('wait-for-'.length));
+function waitsFor(pod: PodSpecView | undefined): string[] {
+  return (pod?.initContainers ?? []).map((c) => c.name).filter((n) => n.startsWith('wait-for-')).map((n) => n.slice('wait-for-'.length));
 }
 
 function servicesTable(context: DocumentContext): string[] {
@@ -116,11 +124,11 @@ function servicesTable(context: DocumentContext): string[] {
   for (const service of platform.services) {
     const name = workloadName(service);
     const ns = namespaceOf(service);
-    const deployment = find(manifests, 'Deployment', ns, name);
-    const hpa = find(manifests, 'HorizontalPodAutoscaler', ns, name);
-    const pod = deployment?.spec?.template?.spec;
-    const app = (pod?.containers ?? []).find((c: any) => c.name === service.name) ?? pod?.containers?.[0];
-    const replicas = hpa ? `${hpa.spec.minReplicas}–${hpa.spec.maxReplicas} (HPA)` : deployment ? String(deployment.spec?.replicas ?? 1) : '–';
+    const deployment = find(manifests, 'Deployment', ns, name) as ScaledView | undefined;
+    const hpa = find(manifests, 'HorizontalPodAutoscaler', ns, name) as ScaledView | undefined;
+    const pod = deployment && podTemplateOf(deployment)?.spec;
+    const app = (pod?.containers ?? []).find((c) => c.name === service.name) ?? pod?.containers?.[0];
+    const replicas = hpa ? `${hpa.spec?.minReplicas}–${hpa.spec?.maxReplicas} (HPA)` : deployment ? String(deployment.spec?.replicas ?? 1) : '–';
     const { requests, limits } = resources(app);
     const depends = [...waitsFor(pod).map((w) => `waits for ${w}`), ...storesOf(service)].join(', ') || '–';
     const routes = routesTo(manifests, name, ns);
@@ -134,10 +142,10 @@ function otherWorkloads(context: DocumentContext): string[] {
   const ours = new Set(context.platform.services.map((s) => `${namespaceOf(s)}/${workloadName(s)}`));
   const rows: string[] = [];
   for (const { object } of context.manifests) {
-    const pod = podSpecOf(object);
+    const pod = podTemplateOf(object)?.spec;
     if (!pod || (object.kind === 'Deployment' && ours.has(`${object.metadata.namespace}/${object.metadata.name}`))) continue;
-    const images = [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: any) => code(c.image)).join('<br>');
-    const replicas = (object as any).spec?.replicas ?? (object.kind === 'Job' || object.kind === 'CronJob' ? '–' : 1);
+    const images = [...(pod.initContainers ?? []), ...pod.containers].map((c) => code(c.image)).join('<br>');
+    const replicas = (object as ScaledView).spec?.replicas ?? (object.kind === 'Job' || object.kind === 'CronJob' ? '–' : 1);
     rows.push(`| ${object.kind} | ${object.metadata.namespace ?? '–'} | ${object.metadata.name} | ${replicas} | ${images} |`);
   }
   return rows.length === 0 ? [] : ['', '### Other workloads', '', '| kind | namespace | name | replicas | images |', '|---|---|---|---|---|', ...rows];
@@ -155,17 +163,21 @@ function layersTable(context: DocumentContext): string[] {
   return lines;
 }
 
-/** Migration Jobs of a service: Jobs labelled component=migration and name=<service>. */
-function migrationJobs(manifests: readonly ManifestFile[], service: ServiceSpec): KubeObject[] {
-  return [...(indexOf(manifests).migrations.get(service.name) ?? [])];
+/**
+ * The migration Job of one migration, named as MigrationJob names it from the release (`migrationJobName`);
+ * looked up in the output only to tell whether this environment writes it (its layers may leave it out).
+ */
+function migrationJob(context: DocumentContext, migration: Migration): string | undefined {
+  const name = migrationJobName(migration.name, tagOf(context.release, migration.service));
+  return find(context.manifests, 'Job', namespaceOf(migration.service), name) ? name : undefined;
 }
 
 function migrationsList(context: DocumentContext): string[] {
-  const ordered = context.platform.services.filter((s) => s.migration).sort((a, b) => a.migration!.order - b.migration!.order);
+  const ordered = migrationsOf(context.platform.services);
   if (ordered.length === 0) return ['No service declares a migration.'];
-  return ordered.map((s) => {
-    const jobs = migrationJobs(context.manifests, s).map((j) => code(`job/${j.metadata.name}`));
-    return `${s.migration!.order}. ${s.migration!.name ?? s.name} (service ${s.name}): ${jobs.length > 0 ? jobs.join(', ') : 'no Job in this environment'}`;
+  return ordered.map((m) => {
+    const job = migrationJob(context, m);
+    return `${m.spec.order}. ${m.name} (service ${m.service.name}): ${job !== undefined ? code(`job/${job}`) : 'no Job in this environment'}`;
   });
 }
 
@@ -256,10 +268,10 @@ interface Peer {
 }
 
 /** The workloads a selector picks in a namespace, or the selector itself when it picks none of ours. */
-function peerOf(manifests: readonly ManifestFile[], namespace: string | undefined, podSelector: any, namespaceSelector: any): Peer {
+function peerOf(manifests: readonly ManifestFile[], namespace: string | undefined, podSelector: LabelSelectorView | undefined, namespaceSelector: LabelSelectorView | undefined): Peer {
   // A selector of one named namespace and its pods resolves to the workloads it picks there, like a same-namespace peer.
   const named = namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
-  if (named && Object.keys(namespaceSelector.matchLabels).length === 1 && !namespaceSelector.matchExpressions && podSelector && Object.keys(podSelector).length > 0) {
+  if (named && Object.keys(namespaceSelector?.matchLabels ?? {}).length === 1 && !namespaceSelector?.matchExpressions && podSelector && Object.keys(podSelector).length > 0) {
     const picked = (indexOf(manifests).workloads.get(named) ?? []).some((w) => selects(podSelector, w.labels));
     if (picked) return peerOf(manifests, named, podSelector, undefined);
   }
@@ -276,7 +288,7 @@ function peerOf(manifests: readonly ManifestFile[], namespace: string | undefine
   let peer = index.peers.get(key);
   if (!peer) {
     // A workload a selector picks carries each of its matchLabels: the shortest such list holds them all.
-    const required = Object.entries((podSelector.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => index.workloadsByLabel.get(`${namespace ?? ''}\0${k}\0${v}`) ?? []);
+    const required = Object.entries(podSelector.matchLabels ?? {}).map(([k, v]) => index.workloadsByLabel.get(`${namespace ?? ''}\0${k}\0${v}`) ?? []);
     const candidates = required.length > 0 ? required.reduce((a, b) => (b.length < a.length ? b : a)) : (index.workloads.get(namespace ?? '') ?? []);
     const names = candidates
       .filter((w) => selects(podSelector, w.labels))
@@ -289,13 +301,13 @@ function peerOf(manifests: readonly ManifestFile[], namespace: string | undefine
   return peer;
 }
 
-function selectorText(selector: any): string {
+function selectorText(selector: LabelSelectorView): string {
   const labels = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  const expressions = (selector.matchExpressions ?? []).map((e: any) => `${e.key} ${e.operator} ${(e.values ?? []).join(',')}`);
+  const expressions = (selector.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(',')}`);
   return [...labels, ...expressions].join(', ') || 'all';
 }
 
-function portsText(ports: any[] | undefined): string {
+function portsText(ports: readonly PolicyPortView[] | undefined): string {
   if (!ports || ports.length === 0) return 'all ports';
   return ports.map((p) => `${p.port ?? 'all'}${p.protocol && p.protocol !== 'TCP' ? `/${p.protocol}` : ''}`).join(', ');
 }
@@ -306,7 +318,7 @@ interface Flow {
 }
 
 /** The peers of one rule side (`from` or `to`): workloads, namespaces, address blocks, or anywhere. */
-function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: any[] | undefined): Peer[] {
+function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[] | undefined): Peer[] {
   if (list === undefined || list.length === 0) return [{ id: 'anywhere', label: 'anywhere' }];
   return list.map((p) =>
     p.ipBlock
@@ -315,14 +327,13 @@ function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: 
   );
 }
 
-function policiesOf(context: DocumentContext): any[] {
-  return context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as any[];
+function policiesOf(context: DocumentContext): NetworkPolicyView[] {
+  return context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as NetworkPolicyView[];
 }
 
-const typesOf = (policy: any): string[] => policy.spec?.policyTypes ?? ['Ingress', ...(policy.spec?.egress ? ['Egress'] : [])];
 
 /** Who may reach a workload's pods and whom they may reach, from every policy that selects them. */
-function flowsOf(context: DocumentContext, namespace: string, labels: Record<string, string>): { inbound: Flow[]; outbound: Flow[] } {
+function flowsOf(context: DocumentContext, namespace: string, labels: Readonly<Record<string, string>>): { inbound: Flow[]; outbound: Flow[] } {
   const inbound = new Map<string, Flow>();
   const outbound = new Map<string, Flow>();
   const add = (into: Map<string, Flow>, peer: Peer, ports: string) => {
@@ -332,7 +343,7 @@ function flowsOf(context: DocumentContext, namespace: string, labels: Record<str
   };
   for (const policy of policiesOf(context)) {
     if (policy.metadata.namespace !== namespace || !selects(policy.spec?.podSelector ?? {}, labels)) continue;
-    const types = typesOf(policy);
+    const types = policyTypesOf(policy);
     if (types.includes('Ingress')) for (const rule of policy.spec?.ingress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.from)) add(inbound, peer, portsText(rule.ports));
     if (types.includes('Egress')) for (const rule of policy.spec?.egress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.to)) add(outbound, peer, portsText(rule.ports));
   }
@@ -371,7 +382,7 @@ function serviceDiagram(context: DocumentContext, service: ServiceSpec): string[
   const ns = namespaceOf(service);
   const deployment = find(context.manifests, 'Deployment', ns, workloadName(service));
   if (!deployment) return [];
-  const { inbound, outbound } = flowsOf(context, ns, podLabelsOf(deployment));
+  const { inbound, outbound } = flowsOf(context, ns, podTemplateOf(deployment)?.labels ?? {});
   const self = 'self';
   const body = [`  ${self}(["${workloadName(service)}"])`];
   inbound.forEach((f, i) => body.push(`  in${i}["${peerLabel(f.peer)}"] -->|"${portsLabel(f.ports)}"| ${self}`));
@@ -381,7 +392,7 @@ function serviceDiagram(context: DocumentContext, service: ServiceSpec): string[
 }
 
 /** The namespace a peer stands for, for the summary: its own, a named one, any, or an address block. */
-function peerNamespace(policyNamespace: string, peer: any): string {
+function peerNamespace(policyNamespace: string, peer: PolicyPeerView): string {
   if (peer.ipBlock) return `cidr ${peer.ipBlock.cidr}`;
   if (!peer.namespaceSelector) return policyNamespace;
   const named = peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
@@ -400,9 +411,9 @@ function namespaceDiagram(context: DocumentContext): string[] {
   const egressPorts = new Map<string, Set<string>>();
   const isolated = { egress: new Set<string>(), ingress: new Set<string>() };
   for (const policy of policiesOf(context)) {
-    const ns = policy.metadata.namespace;
-    const types = typesOf(policy);
-    const names = (peers: any[] | undefined) => (peers === undefined || peers.length === 0 ? ['anywhere'] : peers.map((p) => peerNamespace(ns, p)));
+    const ns = policy.metadata.namespace ?? '';
+    const types = policyTypesOf(policy);
+    const names = (peers: readonly PolicyPeerView[] | undefined) => (peers === undefined || peers.length === 0 ? ['anywhere'] : peers.map((p) => peerNamespace(ns, p)));
     if (types.includes('Ingress')) {
       isolated.ingress.add(ns);
       for (const rule of policy.spec?.ingress ?? []) for (const other of names(rule.from)) ingress.add(`${other}\0${ns}`);

@@ -27,7 +27,8 @@ function parseObject(file: string, content: string): Parsed | undefined {
   if (!file.endsWith('.yaml') || file.endsWith('kustomization.yaml')) return undefined;
   const docs = parseAllDocuments(content);
   if (docs.length !== 1 || ('errors' in docs[0] && docs[0].errors.length > 0)) return undefined;
-  const body = docs[0].toJS() as any;
+  // Parsed YAML: unknown until the fields read are checked.
+  const body = docs[0].toJS() as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: string } } | null;
   if (!body || typeof body.apiVersion !== 'string' || typeof body.kind !== 'string' || typeof body.metadata?.name !== 'string') return undefined;
   return {
     environment: file.split('/')[0],
@@ -110,7 +111,7 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
     if (prev.file !== next.file) fields.unshift({ path: '(file)', before: prev.file, after: next.file });
     if (fields.length > 0) {
       const change: ObjectChange = { change: 'changed', environment: next.environment, object: label(next), apiVersion: next.apiVersion, file: next.file, fields };
-      objects.push({ ...change, verdict: classify(change, ((next.body as any).metadata?.annotations ?? {}) as Record<string, string>) });
+      objects.push({ ...change, verdict: classify(change, (next.body as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}) });
     }
   }
   for (const [key, prev] of a.objects) {
