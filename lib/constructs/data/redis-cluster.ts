@@ -12,6 +12,11 @@ import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurity
 import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
+import { renderCommand, renderScript } from '../scripts';
+import CREATE_CLUSTER_SCRIPT from './redis-cluster.create-cluster.sh';
+import LIVENESS_SCRIPT from './redis-cluster.liveness.sh';
+import PREPARE_SCRIPT from './redis-cluster.prepare.sh';
+import READINESS_SCRIPT from './redis-cluster.readiness.sh';
 
 export interface RedisClusterProps {
   readonly environment: EnvironmentSpec;
@@ -88,7 +93,7 @@ export class RedisCluster extends Construct {
     const files = {
       'redis.conf': redisConf(sizing),
       'users.rules': usersRules(users),
-      'prepare.sh': PREPARE_SCRIPT,
+      'prepare.sh': renderScript('redis-cluster.prepare.sh', PREPARE_SCRIPT, { SECRETS_DIR }),
       'create-cluster.sh': createClusterScript(name, domain, this.nodes, sizing.replicasPerMaster),
     };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { ...metadata, name: `${name}-config` }, data: files });
@@ -108,7 +113,6 @@ export class RedisCluster extends Construct {
       spec: { type: 'ClusterIP', selector, ports: [ports[0]] },
     });
 
-    const cli = `redis-cli -h 127.0.0.1 -p ${DATA_PORTS.redis}`;
     const container: k8s.Container = {
       name: 'redis',
       image: DATA_IMAGES.redis,
@@ -135,14 +139,14 @@ export class RedisCluster extends Construct {
       // Ready only when this node sees the whole cluster healthy, so a rollout never takes down a second node
       // before the previous one has rejoined and the cluster covers all slots again.
       readinessProbe: {
-        exec: { command: ['sh', '-c', `${cli} cluster info | grep -q '^cluster_state:ok'`] },
+        exec: { command: ['sh', '-c', renderCommand('redis-cluster.readiness.sh', READINESS_SCRIPT, { PORT: DATA_PORTS.redis })] },
         periodSeconds: 5,
         timeoutSeconds: 3,
         failureThreshold: 3,
       },
       // Alive while it answers, including LOADING (AOF replay) and MASTERDOWN (replica without its master).
       livenessProbe: {
-        exec: { command: ['sh', '-c', `r=$(${cli} ping 2>&1); case "$r" in PONG|*LOADING*|*MASTERDOWN*) exit 0;; *) echo "$r"; exit 1;; esac`] },
+        exec: { command: ['sh', '-c', renderCommand('redis-cluster.liveness.sh', LIVENESS_SCRIPT, { PORT: DATA_PORTS.redis })] },
         periodSeconds: 10,
         timeoutSeconds: 5,
         failureThreshold: 6,
@@ -291,99 +295,19 @@ function redisConf(sizing: RedisSizing): string {
 }
 
 /**
- * Runs before redis-server on every start: writes the ACL file (users with their passwords) and the runtime
- * configuration (replication credentials, announced address) to a memory-backed volume, then replaces stale peer IPs in nodes.conf by re-resolving the pod DNS
- * name each node stored next to its address.
- */
-const PREPARE_SCRIPT = `set -eu
-umask 077
-# One ACL user per line of users.rules: <user> <password file> <rules>. Passwords come from the mounted
-# Secrets; only A-Z a-z 0-9 _ - are accepted, so no password can inject an ACL rule.
-secrets=${SECRETS_DIR}
-password() {
-  value=$(cat "$secrets/$1") || { echo "missing password file $secrets/$1" >&2; exit 1; }
-  case "$value" in
-    ''|*[!A-Za-z0-9_-]*) echo "the Redis password $1 must be non-empty and contain only A-Z a-z 0-9 _ -" >&2; exit 1 ;;
-  esac
-  printf '%s' "$value"
-}
-: > /run/redis/users.acl
-while read -r user file rules; do
-  case "$user" in ''|'#'*) continue ;; esac
-  # Assigned first: a failing command substitution stops the script only outside another command.
-  pw=$(password "$file")
-  echo "user $user reset on >$pw $rules" >> /run/redis/users.acl
-done < /etc/redis/users.rules
-replication=$(password replication-password)
-cat > /run/redis/redis.conf <<CONF
-include /etc/redis/redis.conf
-aclfile /run/redis/users.acl
-masteruser nx-replication
-masterauth $replication
-cluster-announce-ip $POD_IP
-cluster-announce-hostname $POD_NAME.$CLUSTER_DOMAIN
-CONF
-nodes=/data/nodes.conf
-[ -f "$nodes" ] || exit 0
-# Line format: <id> <ip>:<port>@<cport>[,<hostname>[,aux...]] <flags> ...; the 'vars' line is kept as is.
-awk -v me="$POD_IP" '
-  $1 == "vars" { print; next }
-  {
-    n = split($2, parts, ",")
-    endpoint = parts[1]; host = (n > 1) ? parts[2] : ""
-    at = index(endpoint, "@"); hostport = substr(endpoint, 1, at - 1)
-    if (!match(hostport, /:[0-9]+$/)) { print; next }
-    ip = substr(hostport, 1, RSTART - 1); rest = substr($2, RSTART)
-    new = ip
-    if ($3 ~ /myself/) new = me
-    else if (host != "") {
-      cmd = "getent hosts " host
-      if ((cmd | getline resolved) > 0) { split(resolved, fields, " "); new = fields[1] }
-      close(cmd)
-    }
-    if (new != ip) { $2 = new rest; printf "nodes.conf: %s %s -> %s\\n", host, ip, new > "/dev/stderr" }
-    print
-  }' "$nodes" > "$nodes.tmp"
-mv "$nodes.tmp" "$nodes"
-`;
-
-/**
- * Creates the cluster once. Any node that already knows another node or owns slots means the cluster was
- * created before: the Job then only reports the state and exits 0, so re-applying it never re-creates or
- * resets anything. Scaling out is an operator task (redis-cli --cluster add-node + rebalance, see README).
+ * prepare.sh (redis-cluster.prepare.sh) runs before redis-server on every start: writes the ACL file (users
+ * with their passwords) and the runtime configuration (replication credentials, announced address) to a
+ * memory-backed volume, then replaces stale peer IPs in nodes.conf by re-resolving the pod DNS name each node
+ * stored next to its address.
+ *
+ * create-cluster.sh (redis-cluster.create-cluster.sh) creates the cluster once. Any node that already knows another node or
+ * owns slots means the cluster was created before: the Job then only reports the state and exits 0, so
+ * re-applying it never re-creates or resets anything. Scaling out is an operator task (redis-cli --cluster
+ * add-node + rebalance, see README).
  */
 function createClusterScript(name: string, domain: string, nodes: number, replicas: number): string {
   const hosts = Array.from({ length: nodes }, (_, i) => `${name}-${i}.${domain}`).join(' ');
-  return `set -eu
-hosts="${hosts}"
-# As nx-admin (password in REDISCLI_AUTH): --cluster create needs CLUSTER ADDSLOTS, MEET, REPLICATE.
-cli="redis-cli --user nx-admin"
-for h in $hosts; do
-  until [ "$($cli -h "$h" -p ${DATA_PORTS.redis} ping 2>/dev/null)" = "PONG" ]; do echo "waiting for $h"; sleep 2; done
-done
-for h in $hosts; do
-  info=$($cli -h "$h" -p ${DATA_PORTS.redis} cluster info | tr -d '\\r')
-  known=$(echo "$info" | sed -n 's/^cluster_known_nodes://p')
-  slots=$(echo "$info" | sed -n 's/^cluster_slots_assigned://p')
-  if [ "$known" -gt 1 ] || [ "$slots" -gt 0 ]; then
-    echo "cluster already created ($h knows $known nodes, $slots slots assigned); nothing to do"
-    echo "$info" | grep -E '^cluster_(state|size|known_nodes)'
-    exit 0
-  fi
-done
-addresses=""
-for h in $hosts; do
-  ip=$(getent hosts "$h" | awk '{ print $1 }')
-  [ -n "$ip" ] || { echo "cannot resolve $h" >&2; exit 1; }
-  addresses="$addresses $ip:${DATA_PORTS.redis}"
-done
-# CLUSTER MEET takes IP addresses; every node still announces its DNS name to clients.
-$cli --cluster create $addresses --cluster-replicas ${replicas} --cluster-yes
-for h in $hosts; do
-  until $cli -h "$h" -p ${DATA_PORTS.redis} cluster info | grep -q '^cluster_state:ok'; do echo "waiting for $h to see the cluster"; sleep 2; done
-done
-echo "cluster created: ${nodes} nodes, ${replicas} replica(s) per master"
-`;
+  return renderScript('redis-cluster.create-cluster.sh', CREATE_CLUSTER_SCRIPT, { HOSTS: hosts, PORT: DATA_PORTS.redis, REPLICAS: replicas, NODES: nodes });
 }
 
 /** users.rules: the cluster's own users, then one per service, as `<user> <password file> <rules>`. */
