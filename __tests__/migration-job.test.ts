@@ -263,7 +263,11 @@ describe('bad inputs', () => {
     const release = { registry: 'bcr.bana.com.vn', tag: FIXTURE_TAG, tags: {} };
     const ledger = PLATFORM.services.find((s) => s.name === 'ledger')!;
     const sale = PLATFORM.services.find((s) => s.name === 'sale')!;
-    expect(() => new MigrationJob(chart, 'a', { service: ledger, environment, release })).toThrow("MigrationJob 'ledger': 'service.migration' is not set");
-    expect(() => new MigrationJob(chart, 'b', { service: sale, environment, release, waitFor: sale })).toThrow("MigrationJob 'sale': 'waitFor' (sale) must be another service");
+    expect(() => new MigrationJob(chart, 'a', { service: ledger, environment, release })).toThrow(
+      new InputError("MigrationJob 'ledger': 'service.migration'", null, 'allowed: a service that declares a migration (only those get a Job)'),
+    );
+    expect(() => new MigrationJob(chart, 'b', { service: sale, environment, release, waitFor: sale })).toThrow(
+      new InputError("MigrationJob 'sale': 'waitFor'", 'sale', 'allowed: another service (a service may need this migration before it is healthy)'),
+    );
   });
 });

@@ -5,10 +5,10 @@ import { FrontendApp } from '../constructs/workload/frontend-app';
 import { MigrationJob } from '../constructs/workload/migration-job';
 import { ServiceWorkload } from '../constructs/workload/service-workload';
 import { SHARED_CONFIG, serviceConfig, serviceConfigName, sharedConfig } from '../platform/config';
-import { commonLabels, IDENTITY_SERVICE, namespaceOf, TIER_NAMESPACE } from '../platform/conventions';
+import { commonLabels, namespaceOf, TIER_NAMESPACE } from '../platform/conventions';
+import { isIdentity, requireIdentity, waitsForIdentity } from '../platform/identity';
 import { isGateMigration, migrationsOf } from '../platform/migrations';
 import { PRIORITY_CLASSES } from '../platform/priorities';
-import { ServiceSpec } from '../platform/types';
 import { EnvironmentContext, LayerChart } from './layer-chart';
 
 /**
@@ -35,7 +35,6 @@ export class AppsChart extends LayerChart {
   constructor(scope: Construct, folder: string, context: EnvironmentContext, parts: readonly AppPart[] = APP_PARTS) {
     super(scope, { folder, context });
     const { platform, environment, release } = context;
-    const identity = platform.services.find((s) => s.name === IDENTITY_SERVICE);
     const shared = sharedConfig(platform, environment);
     const has = (part: AppPart): boolean => parts.includes(part);
 
@@ -55,31 +54,25 @@ export class AppsChart extends LayerChart {
       }
     }
 
-    const needIdentity = (service: ServiceSpec): ServiceSpec => {
-      if (!identity) {
-        throw new Error(`service '${service.name}': backend services need the '${IDENTITY_SERVICE}' service in the catalogue`);
-      }
-      return identity;
-    };
-
     const migrations = new Map<string, MigrationJob>();
     for (const migration of migrationsOf(platform.services)) {
       const gate = isGateMigration(migration);
       if (!(gate ? has('identity-migration') : has('migrations'))) continue;
       const { service } = migration;
-      const waitFor = gate ? undefined : needIdentity(service);
+      const waitFor = gate ? undefined : requireIdentity(platform.services, service);
       migrations.set(service.name, new MigrationJob(this, `Migration-${service.name}`, { service, environment, release, waitFor }));
     }
     this.migrations = migrations;
 
     const workloads = new Map<string, ServiceWorkload>();
     for (const service of platform.services) {
-      if (!(service.name === IDENTITY_SERVICE ? has('identity') : has('services'))) continue;
+      if (!(isIdentity(service) ? has('identity') : has('services'))) continue;
       // The digest of what the pods read rolls them on a config change, wherever the ConfigMaps are written.
       const configData = [shared, serviceConfig(service)];
       const priorityClassName = service.ha ? PRIORITY_CLASSES.haService.name : PRIORITY_CLASSES.service.name;
       if (service.tier === 'backend') {
-        workloads.set(service.name, new BackendService(this, service.name, { service, identity: needIdentity(service), environment, release, configData, priorityClassName }));
+        const waitFor = waitsForIdentity(service) ? requireIdentity(platform.services, service) : undefined;
+        workloads.set(service.name, new BackendService(this, service.name, { service, waitFor, environment, release, configData, priorityClassName }));
       } else {
         workloads.set(service.name, new FrontendApp(this, service.name, { service, environment, release, configData, priorityClassName }));
       }

@@ -19,6 +19,7 @@ import {
   tlsSecretOf,
   TRAEFIK,
 } from '../platform/edge';
+import { InputError } from '../platform/errors';
 import { PRIORITY_CLASSES } from '../platform/priorities';
 import { CLUSTER_NETWORK_DEFAULTS, ClusterNetwork } from '../platform/network-inputs';
 import { EnvironmentContext, LayerChart } from './layer-chart';
@@ -138,7 +139,7 @@ export class RoutesChart extends LayerChart {
     }
     for (const [serviceName, limit] of Object.entries(RATE_LIMITS)) {
       const service = platform.services.find((s) => s.name === serviceName);
-      if (!service) throw new Error(`RATE_LIMITS names '${serviceName}', which is not a service of the catalogue`);
+      if (!service) throw new InputError('RATE_LIMITS (lib/platform/edge.ts)', serviceName, `allowed: a service of the catalogue (${platform.services.map((s) => s.name).join(', ')})`);
       new Middleware(this, `RateLimit-${serviceName}`, {
         metadata: { name: rateLimitName(serviceName), namespace: namespaceOf(service), labels: commonLabels(rateLimitName(serviceName), 'middleware') },
         spec: {

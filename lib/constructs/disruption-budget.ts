@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { InputError } from '../platform/errors';
 
 export interface DisruptionBudgetProps {
   /** Name, namespace and labels of the budget (usually the workload's own). */
@@ -25,7 +26,7 @@ export class DisruptionBudget extends Construct {
     super(scope, id);
     const maxUnavailable = props.maxUnavailable ?? 1;
     if (!Number.isInteger(maxUnavailable) || maxUnavailable < 1) {
-      throw new Error(`DisruptionBudget '${props.metadata.name}': 'maxUnavailable' (${maxUnavailable}) must be a whole number >= 1`);
+      throw new InputError(`DisruptionBudget '${props.metadata.name}': 'maxUnavailable'`, maxUnavailable, 'allowed: a whole number >= 1');
     }
     this.resource = new k8s.KubePodDisruptionBudget(this, 'Resource', {
       metadata: props.metadata,

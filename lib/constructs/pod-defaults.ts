@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { APP_GID, APP_UID, NODE_POOL_LABEL, PULL_SECRET, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../platform/conventions';
+import { APP_GID, APP_UID, NODE_POOL_LABEL, PULL_SECRET } from '../platform/conventions';
 import { EnvironmentSpec, ResourceSpec } from '../platform/types';
 
 /**
@@ -51,17 +51,3 @@ export function nodeSelector(env: EnvironmentSpec): Record<string, string> {
 }
 
 export const IMAGE_PULL_SECRETS: k8s.LocalObjectReference[] = [{ name: PULL_SECRET }];
-
-/**
- * An init container that polls an HTTP URL every 2 s until it answers (operations page, "wait-for-identity").
- */
-export function waitForHttpContainer(name: string, url: string): k8s.Container {
-  return {
-    name,
-    image: UTILITY_IMAGES.busybox,
-    imagePullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', `until wget -qO- ${url} >/dev/null 2>&1; do echo "waiting for ${url}"; sleep 2; done`],
-    resources: resourceRequirements(WAIT_CONTAINER_RESOURCES),
-    securityContext: restrictedContainerSecurityContext(),
-  };
-}

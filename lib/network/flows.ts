@@ -1,7 +1,8 @@
 import { ADDONS, ACME_SOLVER, EDGE_SETTINGS, INGRESS_NGINX, PORTAINER, TRAEFIK } from '../platform/edge';
 import { ANYWHERE, CLUSTER_NETWORK_DEFAULTS, ClusterNetwork, urlPort } from '../platform/network-inputs';
 import { CAPABILITY_VALUE, usesLabel } from '../platform/capabilities';
-import { APP_PORT, IDENTITY_SERVICE, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
+import { APP_PORT, isPublic, namespaceOf, NAMESPACES, selectorLabels, storesOf, TIER_NAMESPACE, workloadName } from '../platform/conventions';
+import { identityOf, waitsForIdentity } from '../platform/identity';
 import { MIGRATION_JOB } from '../platform/migrations';
 import { STORE_PARTS, StorePart, StorePartName } from '../platform/stores';
 import { DataStore, EnvironmentSpec, PlatformSpec, ServiceSpec, Tier } from '../platform/types';
@@ -137,22 +138,41 @@ export const PORTAINER_SOLVER_GROUP: PodGroup = { id: 'portainer-acme-solver', n
 /** Names of the peers outside the cluster's pods, as the policies and docs/security.md call them. */
 export const EXTERNAL_PEERS = { apiServer: 'kubernetes-api', objectStorage: 'object-storage', internet: 'internet' } as const;
 
+/** The peers outside the cluster's pods, as the release file's `network:` block places them. */
+interface ExternalPeers {
+  readonly apiServer: Peer;
+  readonly apiPorts: readonly PortSpec[];
+  readonly objectStorage: Peer;
+  readonly internet: Peer;
+}
+
 /**
  * The platform's flows in an environment, on a cluster described by `network` (the release file's
  * `network:` block): the API server, object storage and pod CIDRs are inputs, never guessed.
  */
 export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, network: ClusterNetwork = CLUSTER_NETWORK_DEFAULTS): Flow[] {
-  const flows: Flow[] = [];
-  const apiServer: Peer = { kind: 'cidr', name: EXTERNAL_PEERS.apiServer, cidrs: network.apiServer.cidrs };
-  const apiPorts = tcp(...network.apiServer.ports);
-  const objectStorage: Peer = { kind: 'cidr', name: EXTERNAL_PEERS.objectStorage, cidrs: network.objectStorageCidrs };
-  const internet: Peer = { kind: 'cidr', name: EXTERNAL_PEERS.internet, cidrs: [ANYWHERE] };
+  const external: ExternalPeers = {
+    apiServer: { kind: 'cidr', name: EXTERNAL_PEERS.apiServer, cidrs: network.apiServer.cidrs },
+    apiPorts: tcp(...network.apiServer.ports),
+    objectStorage: { kind: 'cidr', name: EXTERNAL_PEERS.objectStorage, cidrs: network.objectStorageCidrs },
+    internet: { kind: 'cidr', name: EXTERNAL_PEERS.internet, cidrs: [ANYWHERE] },
+  };
+  return [
+    ...edgeFlows(EDGE_SETTINGS[env.name].portainer, network, external),
+    ...addonFlows(external),
+    ...serviceFlows(platform.services),
+    ...migrationFlows(platform.services),
+    ...dataLayerFlows(external),
+  ];
+}
 
-  // Edge: internet → ingress-nginx → Traefik → services.
+/** Edge: internet → ingress-nginx → Traefik → services, the ACME solvers, Portainer, and both controllers' API reads. */
+function edgeFlows(portainer: boolean, network: ClusterNetwork, { apiServer, apiPorts, internet }: ExternalPeers): Flow[] {
+  const flows: Flow[] = [];
   flows.push({ from: internet, to: pods(INGRESS_GROUP), ports: tcp(INGRESS_NGINX.ports.http, INGRESS_NGINX.ports.https), reason: 'public HTTP(S) through the load balancer' });
   flows.push({ from: pods(INGRESS_GROUP), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.web), reason: 'public hosts are routed to the API gateway' });
   flows.push({ from: pods(INGRESS_GROUP), to: pods(SOLVER_GROUP), ports: tcp(ACME_SOLVER.port), reason: 'HTTP-01 challenges of the public hosts' });
-  if (EDGE_SETTINGS[env.name].portainer) {
+  if (portainer) {
     // The admin allow-list is enforced by ingress-nginx (the Ingress's whitelist-source-range): the client
     // address is not visible here, only the controller's.
     flows.push({ from: pods(INGRESS_GROUP), to: pods(PORTAINER_GROUP), ports: tcp(PORTAINER.port), reason: 'the Portainer UI, for clients on the admin allow-list' });
@@ -169,7 +189,12 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
   }
   flows.push({ from: pods(INGRESS_GROUP), to: apiServer, ports: apiPorts, reason: 'ingress-nginx watches Ingresses, Services, EndpointSlices, Secrets' });
   flows.push({ from: pods(GATEWAY_GROUP), to: apiServer, ports: apiPorts, reason: 'Traefik watches IngressRoutes, Middlewares, Services, EndpointSlices' });
+  return flows;
+}
 
+/** The add-ons' own needs: the API, endpoints on the internet, object storage, webhook calls from the API server. */
+function addonFlows({ apiServer, apiPorts, internet, objectStorage }: ExternalPeers): Flow[] {
+  const flows: Flow[] = [];
   for (const addon of ADDONS) {
     const group: PodGroup = { id: addon.name, namespace: addon.namespace, selector: { matchLabels: addon.selector } };
     if (addon.kubernetesApi) flows.push({ from: pods(group), to: apiServer, ports: apiPorts, reason: `${addon.name} is an API client` });
@@ -177,30 +202,21 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
     if (addon.objectStorage) flows.push({ from: pods(group), to: objectStorage, ports: tcp(443), reason: `${addon.name} writes to the backup location` });
     if (addon.ingressFromApiServer.length > 0) flows.push({ from: apiServer, to: pods(group), ports: tcp(...addon.ingressFromApiServer), reason: `the API server calls ${addon.name}` });
   }
+  return flows;
+}
 
-  // Services. Each service's own policies name its peers; shared peers (the gateway, identity, the stores)
-  // admit capability selectors written once per tier, so the catalogue's services are never listed there.
-  const identity = platform.services.find((s) => s.name === IDENTITY_SERVICE);
-  const groupOf = (service: ServiceSpec): PodGroup => ({
-    id: workloadName(service),
-    namespace: namespaceOf(service),
-    selector: { matchLabels: selectorLabels(service) },
-    service: service.name,
-  });
-  const tiers = (Object.keys(TIER_NAMESPACE) as Tier[]).filter((tier) => platform.services.some((s) => s.tier === tier));
-  for (const tier of tiers) {
-    const group = tierGroup(tier);
-    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes reach ${describeGroup(group)}`, only: 'egress' });
-    if (tier === 'frontend') {
-      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.internal), reason: `${describeGroup(group)} call the backends through the gateway's internal entry point`, only: 'ingress' });
-    }
-    const stores = (Object.keys(STORE_CLIENT_PART) as DataStore[]).filter((store) => platform.services.some((s) => s.tier === tier && storesOf(s).includes(store)));
-    for (const store of stores) {
-      const part = STORE_CLIENT_PART[store];
-      const clients = storeClientGroup(tier, store);
-      flows.push({ from: pods(clients), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${describeGroup(clients)} use ${store}`, only: 'ingress' });
-    }
-  }
+/** A service's own pods, as its policies select them. */
+function serviceGroup(service: ServiceSpec): PodGroup {
+  return { id: workloadName(service), namespace: namespaceOf(service), selector: { matchLabels: selectorLabels(service) }, service: service.name };
+}
+
+/**
+ * Services. Each service's own policies name its peers; shared peers (the gateway, identity, the stores)
+ * admit capability selectors written once per tier, so the catalogue's services are never listed there.
+ */
+function serviceFlows(services: readonly ServiceSpec[]): Flow[] {
+  const flows: Flow[] = [...tierFlows(services)];
+  const identity = identityOf(services);
   if (identity) {
     // Every backend but identity itself; the key is the stable service name label, not a list of services.
     const backends: PodGroup = {
@@ -211,40 +227,71 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
         matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'NotIn', values: [identity.name] }],
       },
     };
-    flows.push({ from: pods(backends), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(backends)} wait for and authenticate against identity`, only: 'ingress' });
+    flows.push({ from: pods(backends), to: pods(serviceGroup(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(backends)} wait for and authenticate against identity`, only: 'ingress' });
   }
-  for (const service of platform.services) {
-    const group = groupOf(service);
+  for (const service of services) {
+    const group = serviceGroup(service);
     if (isPublic(service)) {
       flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes of ${service.name}`, only: 'ingress' });
     }
     if (service.tier === 'frontend') {
       flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.internal), reason: `${service.name} calls the backends through the gateway's internal entry point`, only: 'egress' });
     }
-    if (service.tier === 'backend' && identity && service.name !== identity.name) {
-      flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name} waits for and authenticates against identity`, only: 'egress' });
+    if (identity && waitsForIdentity(service)) {
+      flows.push({ from: pods(group), to: pods(serviceGroup(identity)), ports: tcp(APP_PORT), reason: `${service.name} waits for and authenticates against identity`, only: 'egress' });
     }
     for (const store of storesOf(service)) {
       const part = STORE_CLIENT_PART[store];
       flows.push({ from: pods(group), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${service.name} uses ${store}`, only: 'egress' });
     }
   }
+  return flows;
+}
 
-  // Migration Jobs: identity (their wait-for-identity) and the PostgreSQL primary, never the pooler. Each
-  // service's migration has its own egress policy; the primary and identity admit the capability selector.
-  const migrating = platform.services.filter((s) => s.migration && storesOf(s).includes('postgres'));
+/** The shared halves per tier present in the catalogue: the gateway's routes, the frontends' calls back, the stores' clients. */
+function tierFlows(services: readonly ServiceSpec[]): Flow[] {
+  const flows: Flow[] = [];
+  const tiers = (Object.keys(TIER_NAMESPACE) as Tier[]).filter((tier) => services.some((s) => s.tier === tier));
+  for (const tier of tiers) {
+    const group = tierGroup(tier);
+    flows.push({ from: pods(GATEWAY_GROUP), to: pods(group), ports: tcp(APP_PORT), reason: `public routes reach ${describeGroup(group)}`, only: 'egress' });
+    if (tier === 'frontend') {
+      flows.push({ from: pods(group), to: pods(GATEWAY_GROUP), ports: tcp(TRAEFIK.ports.internal), reason: `${describeGroup(group)} call the backends through the gateway's internal entry point`, only: 'ingress' });
+    }
+    const stores = (Object.keys(STORE_CLIENT_PART) as DataStore[]).filter((store) => services.some((s) => s.tier === tier && storesOf(s).includes(store)));
+    for (const store of stores) {
+      const part = STORE_CLIENT_PART[store];
+      const clients = storeClientGroup(tier, store);
+      flows.push({ from: pods(clients), to: pods(storeGroup(part)), ports: tcp(...Object.values(STORE_PARTS[part].clientPorts)), reason: `${describeGroup(clients)} use ${store}`, only: 'ingress' });
+    }
+  }
+  return flows;
+}
+
+/**
+ * Migration Jobs: identity (their wait-for-identity) and the PostgreSQL primary, never the pooler. Each
+ * service's migration has its own egress policy; the primary and identity admit the capability selector.
+ */
+function migrationFlows(services: readonly ServiceSpec[]): Flow[] {
+  const flows: Flow[] = [];
+  const identity = identityOf(services);
+  const migrating = services.filter((s) => s.migration && storesOf(s).includes('postgres'));
   const postgresPorts = tcp(...Object.values(STORE_PARTS.postgres.clientPorts));
   if (migrating.length > 0) {
-    if (identity) flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(MIGRATIONS_GROUP)} wait for identity`, only: 'ingress' });
+    if (identity) flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(serviceGroup(identity)), ports: tcp(APP_PORT), reason: `${describeGroup(MIGRATIONS_GROUP)} wait for identity`, only: 'ingress' });
     flows.push({ from: pods(MIGRATIONS_GROUP), to: pods(servingGroup('postgres')), ports: postgresPorts, reason: `${describeGroup(MIGRATIONS_GROUP)} run migrations against the primary`, only: 'ingress' });
   }
   for (const service of migrating) {
     const group = migrationGroup(service);
-    if (identity) flows.push({ from: pods(group), to: pods(groupOf(identity)), ports: tcp(APP_PORT), reason: `${service.name}'s migration waits for identity`, only: 'egress' });
+    if (identity) flows.push({ from: pods(group), to: pods(serviceGroup(identity)), ports: tcp(APP_PORT), reason: `${service.name}'s migration waits for identity`, only: 'egress' });
     flows.push({ from: pods(group), to: pods(servingGroup('postgres')), ports: postgresPorts, reason: `${service.name}'s migration runs against the primary`, only: 'egress' });
   }
+  return flows;
+}
 
-  // The data layer among itself, its operator, the API and object storage.
+/** The data layer among itself, its operator, the API and object storage. */
+function dataLayerFlows({ apiServer, apiPorts, internet, objectStorage }: ExternalPeers): Flow[] {
+  const flows: Flow[] = [];
   for (const name of Object.keys(STORE_PARTS) as StorePartName[]) {
     const part: (typeof STORE_PARTS)[StorePartName] = STORE_PARTS[name];
     const group = storeGroup(name);

@@ -1,4 +1,5 @@
-import { APP_PORT, healthPathOf, IDENTITY_SERVICE, serviceHost, storesOf } from './conventions';
+import { APP_PORT, healthPathOf, serviceHost, storesOf } from './conventions';
+import { identityOf } from './identity';
 import { DATA_SECRETS, kafkaPasswordSecret, redisPasswordSecret } from './data';
 import { redisUserOf } from './redis';
 import { STORE_ENDPOINTS } from './endpoints';
@@ -25,7 +26,7 @@ export function serviceSecretName(service: ServiceSpec): string {
 
 /** Settings every service of the platform shares. */
 export function sharedConfig(platform: PlatformSpec, env: EnvironmentSpec): Record<string, string> {
-  const identity = platform.services.find((s) => s.name === IDENTITY_SERVICE);
+  const identity = identityOf(platform.services);
   return {
     APP_ENV: env.appEnv,
     NODE_ENV: 'production',

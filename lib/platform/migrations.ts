@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
-import { IDENTITY_SERVICE } from './conventions';
 import { InputError } from './errors';
+import { isIdentity } from './identity';
 import { isDnsLabel } from './rules';
 import { MigrationSpec, ResourceSpec, ServiceSpec } from './types';
 
@@ -56,7 +56,7 @@ export function migrationsOf(services: readonly ServiceSpec[]): Migration[] {
  * identity service's, since every other migration and backend waits for identity's health endpoint.
  */
 export function isGateMigration(migration: Migration): boolean {
-  return migration.service.name === IDENTITY_SERVICE;
+  return isIdentity(migration.service);
 }
 
 function jobPrefix(name: string): string {

@@ -70,24 +70,36 @@ export class PostgresCluster extends Construct {
   public readonly publication?: Publication;
   public readonly backupPath: string;
   public readonly logicalReplication: boolean;
+  private readonly labels = commonLabels('postgresql', 'database');
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
     const { environment: env, sizing } = props;
-    const name = DATA_NAMES.postgresCluster;
-    const namespace = STORE_PARTS.postgres.namespace;
-    const where = subject('PostgresCluster', name);
     this.logicalReplication = props.logicalReplication ?? false;
     const location = props.backupLocation ?? defaultBackupLocations(env.name).postgres;
     this.backupPath = locationUrl(location);
-    validate(where, sizing, this.backupPath);
+    validate(subject('PostgresCluster', NAME), sizing, this.backupPath);
 
-    const labels = commonLabels('postgresql', 'database');
-    const objectStoreName = `${name}-backup`;
+    this.objectStore = this.addObjectStore(sizing, location);
+    this.cluster = this.addCluster(props);
+    this.scheduledBackup = this.addScheduledBackup(sizing);
+    this.primaryService = this.addPrimaryService();
+    this.pooler = this.addPooler(sizing, env);
+    // CNPG writes PDBs for the instances but none for PgBouncer.
+    if (sizing.poolerInstances > 1) {
+      const metadata = { name: DATA_NAMES.postgresPooler, namespace: NAMESPACE, labels: this.labels };
+      this.poolerBudget = new DisruptionBudget(this, 'PoolerDisruptionBudget', { metadata, selector: STORE_PARTS.pgbouncer.selector }).resource;
+    }
+    if (this.logicalReplication) {
+      this.publication = this.addPublication();
+    }
+  }
+
+  /** Where the Barman Cloud plugin archives WAL and base backups, with the S3 credentials' Secret. */
+  private addObjectStore(sizing: PostgresSizing, location: BackupLocation): ObjectStore {
     const backupSecret = { name: location.credentialSecret, keys: DATA_SECRETS.postgresBackup.keys };
-
-    this.objectStore = new ObjectStore(this, 'ObjectStore', {
-      metadata: { name: objectStoreName, namespace, labels },
+    return new ObjectStore(this, 'ObjectStore', {
+      metadata: { name: OBJECT_STORE_NAME, namespace: NAMESPACE, labels: this.labels },
       spec: {
         retentionPolicy: sizing.backupRetention,
         configuration: {
@@ -110,24 +122,12 @@ export class PostgresCluster extends Construct {
         },
       },
     });
+  }
 
-    const instanceSelector = STORE_PARTS.postgres.selector;
-    const parameters: Record<string, string> = {
-      max_connections: String(sizing.maxConnections),
-      shared_buffers: sizing.sharedBuffers,
-      // RPO: a WAL segment is archived at least every 5 minutes even when the database is quiet.
-      archive_timeout: '5min',
-    };
-    if (this.logicalReplication) {
-      // Setting a pg_failover_slots option makes CNPG preload the extension (a managed extension); standbys
-      // then keep a copy of the Debezium slot, so CDC resumes after a failover instead of re-snapshotting.
-      parameters['pg_failover_slots.synchronize_slot_names'] = `name:${CDC.slot}`;
-      // 'true', not 'on': a YAML 1.1 reader (kubectl apply -f) would turn a bare on into a boolean.
-      parameters.hot_standby_feedback = 'true';
-    }
-
-    this.cluster = new Cluster(this, 'Resource', {
-      metadata: { name, namespace, labels },
+  private addCluster(props: PostgresClusterProps): Cluster {
+    const { environment: env, sizing } = props;
+    return new Cluster(this, 'Resource', {
+      metadata: { name: NAME, namespace: NAMESPACE, labels: this.labels },
       spec: {
         description: 'BANA platform database (nx_seller_core)',
         instances: sizing.instances,
@@ -150,26 +150,12 @@ export class PostgresCluster extends Construct {
         storage: { size: sizing.storageSize, storageClass: props.storageClass },
         walStorage: { size: sizing.walStorageSize, storageClass: props.storageClass },
         resources: crdResources(sizing.resources, (v) => ClusterSpecResourcesLimits.fromString(v)),
-        postgresql: { parameters },
+        postgresql: { parameters: this.parameters(sizing) },
         replicationSlots: {
           highAvailability: { enabled: true, synchronizeLogicalDecoding: this.logicalReplication ? true : undefined },
         },
-        managed: this.logicalReplication
-          ? {
-              roles: [
-                {
-                  name: CDC.role,
-                  ensure: ClusterSpecManagedRolesEnsure.PRESENT,
-                  comment: 'Debezium change-data capture (logical replication, read-only)',
-                  login: true,
-                  replication: true,
-                  inRoles: ['pg_read_all_data'],
-                  passwordSecret: { name: DATA_SECRETS.postgresDebezium.name },
-                },
-              ],
-            }
-          : undefined,
-        plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: objectStoreName } }],
+        managed: this.logicalReplication ? { roles: [CDC_ROLE] } : undefined,
+        plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }],
         affinity: {
           nodeSelector: nodeSelector(env),
           enablePodAntiAffinity: true,
@@ -178,17 +164,37 @@ export class PostgresCluster extends Construct {
           topologyKey: 'kubernetes.io/hostname',
         },
         topologySpreadConstraints: env.spreadAcrossNodes
-          ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...instanceSelector } } }]
+          ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...STORE_PARTS.postgres.selector } } }]
           : undefined,
-        inheritedMetadata: { labels: { 'app.kubernetes.io/part-of': labels['app.kubernetes.io/part-of'] } },
+        inheritedMetadata: { labels: { 'app.kubernetes.io/part-of': this.labels['app.kubernetes.io/part-of'] } },
       },
     });
+  }
 
-    this.scheduledBackup = new ScheduledBackup(this, 'ScheduledBackup', {
-      metadata: { name: `${name}-daily`, namespace, labels },
+  /** postgresql.conf parameters: sizing, the RPO, and the slot settings CDC needs. */
+  private parameters(sizing: PostgresSizing): Record<string, string> {
+    const parameters: Record<string, string> = {
+      max_connections: String(sizing.maxConnections),
+      shared_buffers: sizing.sharedBuffers,
+      // RPO: a WAL segment is archived at least every 5 minutes even when the database is quiet.
+      archive_timeout: '5min',
+    };
+    if (this.logicalReplication) {
+      // Setting a pg_failover_slots option makes CNPG preload the extension (a managed extension); standbys
+      // then keep a copy of the Debezium slot, so CDC resumes after a failover instead of re-snapshotting.
+      parameters['pg_failover_slots.synchronize_slot_names'] = `name:${CDC.slot}`;
+      // 'true', not 'on': a YAML 1.1 reader (kubectl apply -f) would turn a bare on into a boolean.
+      parameters.hot_standby_feedback = 'true';
+    }
+    return parameters;
+  }
+
+  private addScheduledBackup(sizing: PostgresSizing): ScheduledBackup {
+    return new ScheduledBackup(this, 'ScheduledBackup', {
+      metadata: { name: `${NAME}-daily`, namespace: NAMESPACE, labels: this.labels },
       spec: {
         schedule: sizing.backupSchedule,
-        cluster: { name },
+        cluster: { name: NAME },
         backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
         method: ScheduledBackupSpecMethod.PLUGIN,
         pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
@@ -196,22 +202,26 @@ export class PostgresCluster extends Construct {
         immediate: true,
       },
     });
+  }
 
-    this.primaryService = new k8s.KubeService(this, 'PrimaryService', {
-      metadata: { name: DATA_NAMES.postgresPrimary, namespace, labels },
+  /** `nx-postgresql-primary`: migrations and CDC reach the primary directly, never through the pooler. */
+  private addPrimaryService(): k8s.KubeService {
+    return new k8s.KubeService(this, 'PrimaryService', {
+      metadata: { name: DATA_NAMES.postgresPrimary, namespace: NAMESPACE, labels: this.labels },
       spec: {
         type: 'ClusterIP',
         // The labels CNPG moves to the new primary on failover and switchover (the selector of its own -rw Service).
-        selector: { ...instanceSelector, 'cnpg.io/instanceRole': 'primary' },
+        selector: { ...STORE_PARTS.postgres.selector, 'cnpg.io/instanceRole': 'primary' },
         ports: [{ name: 'postgres', port: DATA_PORTS.postgres, targetPort: k8s.IntOrString.fromNumber(DATA_PORTS.postgres), protocol: 'TCP' }],
       },
     });
+  }
 
-    const poolerSelector = STORE_PARTS.pgbouncer.selector;
-    this.pooler = new Pooler(this, 'Pooler', {
-      metadata: { name: DATA_NAMES.postgresPooler, namespace, labels },
+  private addPooler(sizing: PostgresSizing, env: EnvironmentSpec): Pooler {
+    return new Pooler(this, 'Pooler', {
+      metadata: { name: DATA_NAMES.postgresPooler, namespace: NAMESPACE, labels: this.labels },
       spec: {
-        cluster: { name },
+        cluster: { name: NAME },
         instances: sizing.poolerInstances,
         type: PoolerSpecType.RW,
         pgbouncer: {
@@ -221,11 +231,11 @@ export class PostgresCluster extends Construct {
           parameters: { max_client_conn: '2000', default_pool_size: '20', max_prepared_statements: '200' },
         },
         template: {
-          metadata: { labels: { 'app.kubernetes.io/part-of': labels['app.kubernetes.io/part-of'] } },
+          metadata: { labels: { 'app.kubernetes.io/part-of': this.labels['app.kubernetes.io/part-of'] } },
           spec: {
             priorityClassName: PRIORITY_CLASSES.data.name,
             nodeSelector: nodeSelector(env),
-            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(poolerSelector) : undefined,
+            topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(STORE_PARTS.pgbouncer.selector) : undefined,
             containers: [
               {
                 name: 'pgbouncer',
@@ -244,27 +254,38 @@ export class PostgresCluster extends Construct {
         },
       },
     });
+  }
 
-    // CNPG writes PDBs for the instances but none for PgBouncer.
-    if (sizing.poolerInstances > 1) {
-      this.poolerBudget = new DisruptionBudget(this, 'PoolerDisruptionBudget', { metadata: { name: DATA_NAMES.postgresPooler, namespace, labels }, selector: poolerSelector }).resource;
-    }
-
-    if (this.logicalReplication) {
-      this.publication = new Publication(this, 'Publication', {
-        metadata: { name: 'nx-debezium', namespace, labels },
-        spec: {
-          cluster: { name },
-          dbname: DATA_NAMES.database,
-          name: CDC.publication,
-          target: { allTables: true },
-          // Dropping the publication would break the connector: keep it if this object is removed.
-          publicationReclaimPolicy: PublicationSpecPublicationReclaimPolicy.RETAIN,
-        },
-      });
-    }
+  /** The publication Debezium streams, declared through CNPG. */
+  private addPublication(): Publication {
+    return new Publication(this, 'Publication', {
+      metadata: { name: 'nx-debezium', namespace: NAMESPACE, labels: this.labels },
+      spec: {
+        cluster: { name: NAME },
+        dbname: DATA_NAMES.database,
+        name: CDC.publication,
+        target: { allTables: true },
+        // Dropping the publication would break the connector: keep it if this object is removed.
+        publicationReclaimPolicy: PublicationSpecPublicationReclaimPolicy.RETAIN,
+      },
+    });
   }
 }
+
+const NAME = DATA_NAMES.postgresCluster;
+const NAMESPACE = STORE_PARTS.postgres.namespace;
+const OBJECT_STORE_NAME = `${NAME}-backup`;
+
+/** Debezium's replication role, managed by CNPG (read-only, logical replication). */
+const CDC_ROLE = {
+  name: CDC.role,
+  ensure: ClusterSpecManagedRolesEnsure.PRESENT,
+  comment: 'Debezium change-data capture (logical replication, read-only)',
+  login: true,
+  replication: true,
+  inRoles: ['pg_read_all_data'],
+  passwordSecret: { name: DATA_SECRETS.postgresDebezium.name },
+};
 
 /** robfig/cron with seconds, as CNPG's ScheduledBackup uses: six fields, seconds first. */
 const SIX_FIELD_CRON = /^(\S+\s+){5}\S+$/;

@@ -13,6 +13,11 @@ import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurity
 import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
+import { renderCommand, renderScript } from '../scripts';
+import CREATE_CLUSTER_SCRIPT from './redis-cluster.create-cluster.sh';
+import LIVENESS_SCRIPT from './redis-cluster.liveness.sh';
+import PREPARE_SCRIPT from './redis-cluster.prepare.sh';
+import READINESS_SCRIPT from './redis-cluster.readiness.sh';
 
 export interface RedisClusterProps {
   readonly environment: EnvironmentSpec;
@@ -55,121 +60,62 @@ export class RedisCluster extends Construct {
   /** Pods in the StatefulSet. */
   public readonly nodes: number;
   public readonly headlessName: string;
+  /** The headless Service's DNS domain: node `i` is `nx-redis-<i>.<domain>`. */
+  private readonly domain: string;
+  private readonly selector: Record<string, string> = { ...STORE_PARTS.redis.selector };
+  private readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Record<string, string> };
 
   constructor(scope: Construct, id: string, props: RedisClusterProps) {
     super(scope, id);
     const { environment: env, sizing } = props;
-    const name = DATA_NAMES.redis;
-    const namespace = STORE_PARTS.redis.namespace;
-    validate(subject('RedisCluster', name), sizing);
-
+    validate(subject('RedisCluster', NAME), sizing);
     this.nodes = sizing.masters * (1 + sizing.replicasPerMaster);
-    this.headlessName = `${name}-headless`;
-    const domain = `${this.headlessName}.${namespace}.svc.cluster.local`;
-    const selector = { ...STORE_PARTS.redis.selector };
-    const labels = commonLabels('redis', 'server');
-    const metadata = { name, namespace, labels: { ...labels, ...selector } };
-    const secret = DATA_SECRETS.redis;
-    const passwordEnv = (envName: string, key: string = REDIS_SYSTEM_USERS.default.key): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
-    const users = props.users ?? [];
-    // Every password the server needs, each key named (a missing key fails the mount, SECRETS.md lists it).
-    const passwords: k8s.Volume = {
-      name: 'passwords',
-      projected: {
-        defaultMode: 0o440,
-        sources: [
-          { secret: { name: secret.name, items: Object.values(REDIS_SYSTEM_USERS).map((u) => ({ key: u.key, path: u.key })) } },
-          ...users.map((u) => ({ secret: { name: redisPasswordSecret(u.secretUser).name, items: [{ key: 'password', path: u.name }] } })),
-        ],
-      },
-    };
+    this.headlessName = `${NAME}-headless`;
+    this.domain = `${this.headlessName}.${NAMESPACE}.svc.cluster.local`;
+    this.metadata = { name: NAME, namespace: NAMESPACE, labels: { ...commonLabels('redis', 'server'), ...this.selector } };
 
-    const files = {
+    const files = this.configFiles(sizing, props.users ?? []);
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { ...this.metadata, name: CONFIG_NAME }, data: files });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata, automountServiceAccountToken: false });
+    this.headlessService = this.addService('HeadlessService', true);
+    this.clientService = this.addService('Service', false);
+    this.statefulSet = this.addStatefulSet(props, digest(files));
+    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata: this.metadata, selector: this.selector }).resource;
+    this.createJob = this.addCreateJob(env);
+  }
+
+  /** The ConfigMap's files: static config, the users' ACL rules and the two scripts. */
+  private configFiles(sizing: RedisSizing, users: RedisUsers): Record<string, string> {
+    return {
       'redis.conf': redisConf(sizing),
       'users.rules': usersRules(users),
-      'prepare.sh': PREPARE_SCRIPT,
-      'create-cluster.sh': createClusterScript(name, domain, this.nodes, sizing.replicasPerMaster),
+      'prepare.sh': renderScript('redis-cluster.prepare.sh', PREPARE_SCRIPT, { SECRETS_DIR }),
+      'create-cluster.sh': createClusterScript(this.domain, this.nodes, sizing.replicasPerMaster),
     };
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { ...metadata, name: `${name}-config` }, data: files });
+  }
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-
+  /**
+   * The headless Service publishes not-ready addresses (peers must find each other before the cluster is
+   * formed) and both ports; the client Service only the Redis port.
+   */
+  private addService(id: string, headless: boolean): k8s.KubeService {
     const ports: k8s.ServicePort[] = [
       { name: 'redis', port: DATA_PORTS.redis, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' },
       { name: 'bus', port: DATA_PORTS.redisBus, targetPort: k8s.IntOrString.fromString('bus'), protocol: 'TCP' },
     ];
-    this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { ...metadata, name: this.headlessName },
-      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports },
+    return new k8s.KubeService(this, id, {
+      metadata: headless ? { ...this.metadata, name: this.headlessName } : this.metadata,
+      spec: headless
+        ? { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports }
+        : { type: 'ClusterIP', selector: this.selector, ports: [ports[0]] },
     });
-    this.clientService = new k8s.KubeService(this, 'Service', {
-      metadata,
-      spec: { type: 'ClusterIP', selector, ports: [ports[0]] },
-    });
+  }
 
-    const cli = `redis-cli -h 127.0.0.1 -p ${DATA_PORTS.redis}`;
-    const container: k8s.Container = {
-      name: 'redis',
-      image: DATA_IMAGES.redis,
-      imagePullPolicy: 'IfNotPresent',
-      command: ['redis-server', '/run/redis/redis.conf'],
-      ports: [
-        { name: 'redis', containerPort: DATA_PORTS.redis, protocol: 'TCP' },
-        { name: 'bus', containerPort: DATA_PORTS.redisBus, protocol: 'TCP' },
-      ],
-      // REDIS_PASSWORD for the runbook's `redis-cli -a` (user `default`: read-only and cluster inspection);
-      // REDISCLI_AUTH lets redis-cli (probes, operators) authenticate as `default` without -a.
-      env: [passwordEnv('REDIS_PASSWORD'), passwordEnv('REDISCLI_AUTH')],
-      resources: kubeResources(sizing.resources),
-      securityContext: restrictedContainerSecurityContext(),
-      // redis-server reads /run/redis/redis.conf, which `include`s the static settings from the ConfigMap:
-      // the official image has no /etc/redis, so the ConfigMap is mounted here as well as in `prepare`.
-      volumeMounts: [
-        { name: 'data', mountPath: '/data' },
-        { name: 'run', mountPath: '/run/redis' },
-        { name: 'config', mountPath: '/etc/redis', readOnly: true },
-      ],
-      // Loading a large AOF can take minutes: liveness only starts once the port answers.
-      startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('redis') }, periodSeconds: 5, failureThreshold: 120 },
-      // Ready only when this node sees the whole cluster healthy, so a rollout never takes down a second node
-      // before the previous one has rejoined and the cluster covers all slots again.
-      readinessProbe: {
-        exec: { command: ['sh', '-c', `${cli} cluster info | grep -q '^cluster_state:ok'`] },
-        periodSeconds: 5,
-        timeoutSeconds: 3,
-        failureThreshold: 3,
-      },
-      // Alive while it answers, including LOADING (AOF replay) and MASTERDOWN (replica without its master).
-      livenessProbe: {
-        exec: { command: ['sh', '-c', `r=$(${cli} ping 2>&1); case "$r" in PONG|*LOADING*|*MASTERDOWN*) exit 0;; *) echo "$r"; exit 1;; esac`] },
-        periodSeconds: 10,
-        timeoutSeconds: 5,
-        failureThreshold: 6,
-      },
-    };
-
-    const prepare: k8s.Container = {
-      name: 'prepare',
-      image: DATA_IMAGES.redis,
-      imagePullPolicy: 'IfNotPresent',
-      command: ['sh', '/etc/redis/prepare.sh'],
-      env: [
-        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'CLUSTER_DOMAIN', value: domain },
-      ],
-      resources: kubeResources({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
-      securityContext: restrictedContainerSecurityContext(),
-      volumeMounts: [
-        { name: 'data', mountPath: '/data' },
-        { name: 'run', mountPath: '/run/redis' },
-        { name: 'config', mountPath: '/etc/redis', readOnly: true },
-        { name: 'passwords', mountPath: SECRETS_DIR, readOnly: true },
-      ],
-    };
-
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata,
+  private addStatefulSet(props: RedisClusterProps, configDigest: string): k8s.KubeStatefulSet {
+    const { environment: env, sizing } = props;
+    const selector = this.selector;
+    return new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: this.metadata,
       spec: {
         serviceName: this.headlessName,
         replicas: this.nodes,
@@ -182,22 +128,22 @@ export class RedisCluster extends Construct {
             labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF },
             annotations: {
               [DEFAULT_CONTAINER_ANNOTATION]: 'redis',
-              [CONFIG_DIGEST_ANNOTATION]: digest(files),
+              [CONFIG_DIGEST_ANNOTATION]: configDigest,
             },
           },
           spec: {
-            serviceAccountName: name,
+            serviceAccountName: NAME,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             priorityClassName: PRIORITY_CLASSES.data.name,
             nodeSelector: nodeSelector(env),
             securityContext: { ...restrictedPodSecurityContext(REDIS_UID, REDIS_UID), fsGroupChangePolicy: 'OnRootMismatch' },
             terminationGracePeriodSeconds: 60,
-            initContainers: [prepare],
-            containers: [container],
+            initContainers: [this.prepareContainer()],
+            containers: [serverContainer(sizing)],
             volumes: [
-              { name: 'config', configMap: { name: `${name}-config`, defaultMode: 0o444 } },
-              passwords,
+              CONFIG_VOLUME,
+              passwordsVolume(props.users ?? []),
               // Holds the generated config and ACL file with the passwords: memory-backed, never on disk.
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
             ],
@@ -208,13 +154,36 @@ export class RedisCluster extends Construct {
         volumeClaimTemplates: [dataVolumeClaim(selector, sizing.storageSize, props.storageClass)],
       },
     });
+  }
 
-    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
+  /** `prepare` (prepare.sh): the ACL file and runtime configuration, and fresh peer IPs in nodes.conf. */
+  private prepareContainer(): k8s.Container {
+    return {
+      name: 'prepare',
+      image: DATA_IMAGES.redis,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '/etc/redis/prepare.sh'],
+      env: [
+        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'CLUSTER_DOMAIN', value: this.domain },
+      ],
+      resources: kubeResources({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [
+        { name: 'data', mountPath: '/data' },
+        { name: 'run', mountPath: '/run/redis' },
+        { name: 'config', mountPath: '/etc/redis', readOnly: true },
+        { name: 'passwords', mountPath: SECRETS_DIR, readOnly: true },
+      ],
+    };
+  }
 
+  /** The one-time Job that creates the cluster (create-cluster.sh) and does nothing once it exists. */
+  private addCreateJob(env: EnvironmentSpec): k8s.KubeJob {
     const jobSelector = { ...STORE_PARTS.redisClusterCreate.selector };
-    const jobName = `${name}-cluster-create`;
-    this.createJob = new k8s.KubeJob(this, 'CreateJob', {
-      metadata: { name: jobName, namespace, labels: { ...commonLabels('redis', 'cluster-create'), ...jobSelector } },
+    return new k8s.KubeJob(this, 'CreateJob', {
+      metadata: { name: `${NAME}-cluster-create`, namespace: NAMESPACE, labels: { ...commonLabels('redis', 'cluster-create'), ...jobSelector } },
       spec: {
         backoffLimit: 6,
         activeDeadlineSeconds: 1800,
@@ -222,7 +191,7 @@ export class RedisCluster extends Construct {
           metadata: { labels: { ...jobSelector, 'app.kubernetes.io/part-of': PART_OF } },
           spec: {
             restartPolicy: 'OnFailure',
-            serviceAccountName: name,
+            serviceAccountName: NAME,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             priorityClassName: PRIORITY_CLASSES.data.name,
@@ -241,12 +210,82 @@ export class RedisCluster extends Construct {
                 volumeMounts: [{ name: 'config', mountPath: '/etc/redis', readOnly: true }],
               },
             ],
-            volumes: [{ name: 'config', configMap: { name: `${name}-config`, defaultMode: 0o444 } }],
+            volumes: [CONFIG_VOLUME],
           },
         },
       },
     });
   }
+}
+
+type RedisUsers = NonNullable<RedisClusterProps['users']>;
+
+const NAME = DATA_NAMES.redis;
+const NAMESPACE = STORE_PARTS.redis.namespace;
+const CONFIG_NAME = `${NAME}-config`;
+const CONFIG_VOLUME: k8s.Volume = { name: 'config', configMap: { name: CONFIG_NAME, defaultMode: 0o444 } };
+
+/** An environment variable holding a password of the cluster's own Secret (default: user `default`'s). */
+function passwordEnv(envName: string, key: string = REDIS_SYSTEM_USERS.default.key): k8s.EnvVar {
+  return { name: envName, valueFrom: { secretKeyRef: { name: DATA_SECRETS.redis.name, key } } };
+}
+
+/** Every password the server needs, each key named (a missing key fails the mount, SECRETS.md lists it). */
+function passwordsVolume(users: RedisUsers): k8s.Volume {
+  const secret = DATA_SECRETS.redis;
+  return {
+    name: 'passwords',
+    projected: {
+      defaultMode: 0o440,
+      sources: [
+        { secret: { name: secret.name, items: Object.values(REDIS_SYSTEM_USERS).map((u) => ({ key: u.key, path: u.key })) } },
+        ...users.map((u) => ({ secret: { name: redisPasswordSecret(u.secretUser).name, items: [{ key: 'password', path: u.name }] } })),
+      ],
+    },
+  };
+}
+
+/** The `redis` container: the server, its probes and mounts. */
+function serverContainer(sizing: RedisSizing): k8s.Container {
+  return {
+    name: 'redis',
+    image: DATA_IMAGES.redis,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['redis-server', '/run/redis/redis.conf'],
+    ports: [
+      { name: 'redis', containerPort: DATA_PORTS.redis, protocol: 'TCP' },
+      { name: 'bus', containerPort: DATA_PORTS.redisBus, protocol: 'TCP' },
+    ],
+    // REDIS_PASSWORD for the runbook's `redis-cli -a` (user `default`: read-only and cluster inspection);
+    // REDISCLI_AUTH lets redis-cli (probes, operators) authenticate as `default` without -a.
+    env: [passwordEnv('REDIS_PASSWORD'), passwordEnv('REDISCLI_AUTH')],
+    resources: kubeResources(sizing.resources),
+    securityContext: restrictedContainerSecurityContext(),
+    // redis-server reads /run/redis/redis.conf, which `include`s the static settings from the ConfigMap:
+    // the official image has no /etc/redis, so the ConfigMap is mounted here as well as in `prepare`.
+    volumeMounts: [
+      { name: 'data', mountPath: '/data' },
+      { name: 'run', mountPath: '/run/redis' },
+      { name: 'config', mountPath: '/etc/redis', readOnly: true },
+    ],
+    // Loading a large AOF can take minutes: liveness only starts once the port answers.
+    startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('redis') }, periodSeconds: 5, failureThreshold: 120 },
+    // Ready only when this node sees the whole cluster healthy, so a rollout never takes down a second node
+    // before the previous one has rejoined and the cluster covers all slots again.
+    readinessProbe: {
+      exec: { command: ['sh', '-c', renderCommand('redis-cluster.readiness.sh', READINESS_SCRIPT, { PORT: DATA_PORTS.redis })] },
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
+    // Alive while it answers, including LOADING (AOF replay) and MASTERDOWN (replica without its master).
+    livenessProbe: {
+      exec: { command: ['sh', '-c', renderCommand('redis-cluster.liveness.sh', LIVENESS_SCRIPT, { PORT: DATA_PORTS.redis })] },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    },
+  };
 }
 
 function validate(where: string, sizing: RedisSizing): void {
@@ -290,103 +329,23 @@ function redisConf(sizing: RedisSizing): string {
 }
 
 /**
- * Runs before redis-server on every start: writes the ACL file (users with their passwords) and the runtime
- * configuration (replication credentials, announced address) to a memory-backed volume, then replaces stale peer IPs in nodes.conf by re-resolving the pod DNS
- * name each node stored next to its address.
+ * prepare.sh (redis-cluster.prepare.sh) runs before redis-server on every start: writes the ACL file (users
+ * with their passwords) and the runtime configuration (replication credentials, announced address) to a
+ * memory-backed volume, then replaces stale peer IPs in nodes.conf by re-resolving the pod DNS name each node
+ * stored next to its address.
+ *
+ * create-cluster.sh (redis-cluster.create-cluster.sh) creates the cluster once. Any node that already knows another node or
+ * owns slots means the cluster was created before: the Job then only reports the state and exits 0, so
+ * re-applying it never re-creates or resets anything. Scaling out is an operator task (redis-cli --cluster
+ * add-node + rebalance, see docs/data-layer.md).
  */
-const PREPARE_SCRIPT = `set -eu
-umask 077
-# One ACL user per line of users.rules: <user> <password file> <rules>. Passwords come from the mounted
-# Secrets; only A-Z a-z 0-9 _ - are accepted, so no password can inject an ACL rule.
-secrets=${SECRETS_DIR}
-password() {
-  value=$(cat "$secrets/$1") || { echo "missing password file $secrets/$1" >&2; exit 1; }
-  case "$value" in
-    ''|*[!A-Za-z0-9_-]*) echo "the Redis password $1 must be non-empty and contain only A-Z a-z 0-9 _ -" >&2; exit 1 ;;
-  esac
-  printf '%s' "$value"
-}
-: > /run/redis/users.acl
-while read -r user file rules; do
-  case "$user" in ''|'#'*) continue ;; esac
-  # Assigned first: a failing command substitution stops the script only outside another command.
-  pw=$(password "$file")
-  echo "user $user reset on >$pw $rules" >> /run/redis/users.acl
-done < /etc/redis/users.rules
-replication=$(password replication-password)
-cat > /run/redis/redis.conf <<CONF
-include /etc/redis/redis.conf
-aclfile /run/redis/users.acl
-masteruser nx-replication
-masterauth $replication
-cluster-announce-ip $POD_IP
-cluster-announce-hostname $POD_NAME.$CLUSTER_DOMAIN
-CONF
-nodes=/data/nodes.conf
-[ -f "$nodes" ] || exit 0
-# Line format: <id> <ip>:<port>@<cport>[,<hostname>[,aux...]] <flags> ...; the 'vars' line is kept as is.
-awk -v me="$POD_IP" '
-  $1 == "vars" { print; next }
-  {
-    n = split($2, parts, ",")
-    endpoint = parts[1]; host = (n > 1) ? parts[2] : ""
-    at = index(endpoint, "@"); hostport = substr(endpoint, 1, at - 1)
-    if (!match(hostport, /:[0-9]+$/)) { print; next }
-    ip = substr(hostport, 1, RSTART - 1); rest = substr($2, RSTART)
-    new = ip
-    if ($3 ~ /myself/) new = me
-    else if (host != "") {
-      cmd = "getent hosts " host
-      if ((cmd | getline resolved) > 0) { split(resolved, fields, " "); new = fields[1] }
-      close(cmd)
-    }
-    if (new != ip) { $2 = new rest; printf "nodes.conf: %s %s -> %s\\n", host, ip, new > "/dev/stderr" }
-    print
-  }' "$nodes" > "$nodes.tmp"
-mv "$nodes.tmp" "$nodes"
-`;
-
-/**
- * Creates the cluster once. Any node that already knows another node or owns slots means the cluster was
- * created before: the Job then only reports the state and exits 0, so re-applying it never re-creates or
- * resets anything. Scaling out is an operator task (redis-cli --cluster add-node + rebalance, see README).
- */
-function createClusterScript(name: string, domain: string, nodes: number, replicas: number): string {
-  const hosts = Array.from({ length: nodes }, (_, i) => `${name}-${i}.${domain}`).join(' ');
-  return `set -eu
-hosts="${hosts}"
-# As nx-admin (password in REDISCLI_AUTH): --cluster create needs CLUSTER ADDSLOTS, MEET, REPLICATE.
-cli="redis-cli --user nx-admin"
-for h in $hosts; do
-  until [ "$($cli -h "$h" -p ${DATA_PORTS.redis} ping 2>/dev/null)" = "PONG" ]; do echo "waiting for $h"; sleep 2; done
-done
-for h in $hosts; do
-  info=$($cli -h "$h" -p ${DATA_PORTS.redis} cluster info | tr -d '\\r')
-  known=$(echo "$info" | sed -n 's/^cluster_known_nodes://p')
-  slots=$(echo "$info" | sed -n 's/^cluster_slots_assigned://p')
-  if [ "$known" -gt 1 ] || [ "$slots" -gt 0 ]; then
-    echo "cluster already created ($h knows $known nodes, $slots slots assigned); nothing to do"
-    echo "$info" | grep -E '^cluster_(state|size|known_nodes)'
-    exit 0
-  fi
-done
-addresses=""
-for h in $hosts; do
-  ip=$(getent hosts "$h" | awk '{ print $1 }')
-  [ -n "$ip" ] || { echo "cannot resolve $h" >&2; exit 1; }
-  addresses="$addresses $ip:${DATA_PORTS.redis}"
-done
-# CLUSTER MEET takes IP addresses; every node still announces its DNS name to clients.
-$cli --cluster create $addresses --cluster-replicas ${replicas} --cluster-yes
-for h in $hosts; do
-  until $cli -h "$h" -p ${DATA_PORTS.redis} cluster info | grep -q '^cluster_state:ok'; do echo "waiting for $h to see the cluster"; sleep 2; done
-done
-echo "cluster created: ${nodes} nodes, ${replicas} replica(s) per master"
-`;
+function createClusterScript(domain: string, nodes: number, replicas: number): string {
+  const hosts = Array.from({ length: nodes }, (_, i) => `${NAME}-${i}.${domain}`).join(' ');
+  return renderScript('redis-cluster.create-cluster.sh', CREATE_CLUSTER_SCRIPT, { HOSTS: hosts, PORT: DATA_PORTS.redis, REPLICAS: replicas, NODES: nodes });
 }
 
 /** users.rules: the cluster's own users, then one per service, as `<user> <password file> <rules>`. */
-function usersRules(users: readonly { readonly name: string; readonly rules: string }[]): string {
+function usersRules(users: RedisUsers): string {
   const lines = [
     '# <user> <password file in ' + SECRETS_DIR + '> <ACL rules>; prepare.sh writes /run/redis/users.acl from it.',
     ...Object.entries(REDIS_SYSTEM_USERS).map(([user, u]) => `${user} ${u.key} ${u.rules}`),

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, PART_OF } from '../../platform/conventions';
 import { INGRESS_NGINX } from '../../platform/edge';
+import { InputError } from '../../platform/errors';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
 import { DisruptionBudget } from '../disruption-budget';
@@ -32,71 +33,91 @@ export interface IngressNginxProps {
 export class IngressNginx extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** Whether the controller serves its own namespace only (`--watch-namespace` and a Role). */
+  private readonly scoped: boolean;
+  private readonly labels: Record<string, string>;
+  private readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Record<string, string> };
+  private readonly selector: Record<string, string> = { ...INGRESS_NGINX.selector };
 
   constructor(scope: Construct, id: string, props: IngressNginxProps) {
     super(scope, id);
-    if (!Number.isInteger(props.replicas) || props.replicas < 1) {
-      throw new Error(`IngressNginx '${INGRESS_NGINX.name}': 'replicas' (${props.replicas}) must be a whole number >= 1`);
-    }
+    validate(props);
     const { name, namespace } = INGRESS_NGINX;
-    const labels = { ...commonLabels('ingress-nginx', 'controller'), 'app.kubernetes.io/version': imageTag(INGRESS_NGINX.image) };
-    const metadata = { name, namespace, labels };
-    const selector = { ...INGRESS_NGINX.selector };
-    const leader = 'ingress-nginx-leader';
+    this.labels = { ...commonLabels('ingress-nginx', 'controller'), 'app.kubernetes.io/version': imageTag(INGRESS_NGINX.image) };
+    this.metadata = { name, namespace, labels: this.labels };
+    this.scoped = props.ingressNamespaces.length === 1 && props.ingressNamespaces[0] === namespace;
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
-    const watch = ['get', 'list', 'watch'];
-    const scoped = props.ingressNamespaces.length === 1 && props.ingressNamespaces[0] === namespace;
-    if (props.ingressNamespaces.length === 0 || !props.ingressNamespaces.includes(namespace)) {
-      throw new Error(`IngressNginx '${name}': 'ingressNamespaces' (${props.ingressNamespaces.join(', ')}) must include its own namespace '${namespace}'`);
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata, automountServiceAccountToken: true });
+    this.addClusterRbac();
+    this.addNamespaceRbac();
+    this.addConfig();
+    this.deployment = this.addDeployment(props);
+    this.service = this.addService();
+    if (props.replicas > 1) {
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata: this.metadata, selector: this.selector });
     }
-    // The upstream chart's ClusterRole (charts/ingress-nginx/templates/clusterrole.yaml, controller-v1.14.0).
-    // Scoped to its own namespace (the chart's `controller.scope.enabled` with `rbac.scope`), only the
-    // cluster-scoped IngressClasses stay in it: the namespaced reads move to the Role below.
+  }
+
+  /**
+   * The upstream chart's ClusterRole (charts/ingress-nginx/templates/clusterrole.yaml, controller-v1.14.0).
+   * Scoped to its own namespace (the chart's `controller.scope.enabled` with `rbac.scope`), only the
+   * cluster-scoped IngressClasses stay in it: the namespaced reads move to the Role (addNamespaceRbac).
+   */
+  private addClusterRbac(): void {
+    const { name, namespace } = INGRESS_NGINX;
     new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name, labels },
-      rules: scoped
-        ? [{ apiGroups: ['networking.k8s.io'], resources: ['ingressclasses'], verbs: watch }]
+      metadata: { name, labels: this.labels },
+      rules: this.scoped
+        ? [{ apiGroups: ['networking.k8s.io'], resources: ['ingressclasses'], verbs: WATCH }]
         : [
             { apiGroups: [''], resources: ['configmaps', 'endpoints', 'nodes', 'pods', 'secrets', 'namespaces'], verbs: ['list', 'watch'] },
             { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list', 'watch'] },
             { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
-            { apiGroups: [''], resources: ['services'], verbs: watch },
-            { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: watch },
+            { apiGroups: [''], resources: ['services'], verbs: WATCH },
+            { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: WATCH },
             { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
             { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
             { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch', 'get'] },
           ],
     });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name, labels },
+      metadata: { name, labels: this.labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     });
+  }
+
+  /** The Role in its own namespace: leader election, its ConfigMap, and (scoped) the Ingresses it serves. */
+  private addNamespaceRbac(): void {
+    const { name, namespace } = INGRESS_NGINX;
     new k8s.KubeRole(this, 'Role', {
-      metadata,
+      metadata: this.metadata,
       rules: [
         { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
-        { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'endpoints', 'services'], verbs: watch },
-        ...(scoped
+        { apiGroups: [''], resources: ['configmaps', 'pods', 'secrets', 'endpoints', 'services'], verbs: WATCH },
+        ...(this.scoped
           ? [
-              { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: watch },
+              { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: WATCH },
               { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
             ]
           : []),
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [leader], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [LEADER_ELECTION_ID], verbs: ['get', 'update'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch', 'get'] },
       ],
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
-      metadata,
+      metadata: this.metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     });
+  }
+
+  /** The controller's ConfigMap and the IngressClass `nginx` it serves. */
+  private addConfig(): void {
     new k8s.KubeConfigMap(this, 'Config', {
-      metadata,
+      metadata: this.metadata,
       data: {
         // Snippet annotations let an Ingress author inject raw nginx configuration: off.
         'allow-snippet-annotations': 'false',
@@ -108,14 +129,16 @@ export class IngressNginx extends Construct {
       },
     });
     new k8s.KubeIngressClass(this, 'IngressClass', {
-      metadata: { name: INGRESS_NGINX.className, labels },
+      metadata: { name: INGRESS_NGINX.className, labels: this.labels },
       spec: { controller: INGRESS_NGINX.controllerClass },
     });
+  }
 
-    const health = { path: '/healthz', port: k8s.IntOrString.fromNumber(INGRESS_NGINX.ports.health), scheme: 'HTTP' };
+  private addDeployment(props: IngressNginxProps): k8s.KubeDeployment {
     const env = props.environment;
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata,
+    const selector = this.selector;
+    return new k8s.KubeDeployment(this, 'Resource', {
+      metadata: this.metadata,
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 10,
@@ -125,7 +148,7 @@ export class IngressNginx extends Construct {
         template: {
           metadata: { labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF } },
           spec: {
-            serviceAccountName: name,
+            serviceAccountName: INGRESS_NGINX.name,
             automountServiceAccountToken: true,
             priorityClassName: props.priorityClassName,
             nodeSelector: nodeSelector(env),
@@ -134,68 +157,86 @@ export class IngressNginx extends Construct {
             terminationGracePeriodSeconds: 300,
             affinity: preferDistinctNodes(selector),
             topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector, { perRevision: true }) : undefined,
-            containers: [
-              {
-                name: 'controller',
-                image: INGRESS_NGINX.image,
-                imagePullPolicy: 'IfNotPresent',
-                args: [
-                  '/nginx-ingress-controller',
-                  `--publish-service=$(POD_NAMESPACE)/${name}`,
-                  `--election-id=${leader}`,
-                  `--controller-class=${INGRESS_NGINX.controllerClass}`,
-                  `--ingress-class=${INGRESS_NGINX.className}`,
-                  `--configmap=$(POD_NAMESPACE)/${name}`,
-                  `--http-port=${INGRESS_NGINX.ports.http}`,
-                  `--https-port=${INGRESS_NGINX.ports.https}`,
-                  '--watch-ingress-without-class=false',
-                  scoped ? `--watch-namespace=${namespace}` : `--watch-namespace-selector=kubernetes.io/metadata.name in (${[...props.ingressNamespaces].sort().join(',')})`,
-                ],
-                env: [
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  { name: 'LD_PRELOAD', value: '/usr/local/lib/libmimalloc.so' },
-                ],
-                lifecycle: { preStop: { exec: { command: ['/wait-shutdown'] } } },
-                ports: [
-                  { name: 'http', containerPort: INGRESS_NGINX.ports.http, protocol: 'TCP' },
-                  { name: 'https', containerPort: INGRESS_NGINX.ports.https, protocol: 'TCP' },
-                  { name: 'health', containerPort: INGRESS_NGINX.ports.health, protocol: 'TCP' },
-                ],
-                livenessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 5 },
-                readinessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
-                resources: resourceRequirements(INGRESS_NGINX.resources),
-                // nginx rewrites its configuration under /etc/nginx at runtime: the root filesystem stays writable.
-                // The image gives /nginx-ingress-controller and nginx the file capability cap_net_bind_service
-                // (ingress-nginx controller-v1.x, rootfs/Dockerfile `setcap`); with the capability dropped from
-                // the bounding set the kernel refuses to exec them ("operation not permitted", kubernetes/ingress-nginx
-                // #10865, #10002). Pod Security restricted allows adding exactly this one back.
-                securityContext: {
-                  ...restrictedContainerSecurityContext(),
-                  readOnlyRootFilesystem: false,
-                  capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
-                },
-              },
-            ],
+            containers: [this.controllerContainer(props.ingressNamespaces)],
           },
         },
       },
     });
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata,
+  }
+
+  private controllerContainer(ingressNamespaces: readonly string[]): k8s.Container {
+    const { name, namespace } = INGRESS_NGINX;
+    const health = { path: '/healthz', port: k8s.IntOrString.fromNumber(INGRESS_NGINX.ports.health), scheme: 'HTTP' };
+    return {
+      name: 'controller',
+      image: INGRESS_NGINX.image,
+      imagePullPolicy: 'IfNotPresent',
+      args: [
+        '/nginx-ingress-controller',
+        `--publish-service=$(POD_NAMESPACE)/${name}`,
+        `--election-id=${LEADER_ELECTION_ID}`,
+        `--controller-class=${INGRESS_NGINX.controllerClass}`,
+        `--ingress-class=${INGRESS_NGINX.className}`,
+        `--configmap=$(POD_NAMESPACE)/${name}`,
+        `--http-port=${INGRESS_NGINX.ports.http}`,
+        `--https-port=${INGRESS_NGINX.ports.https}`,
+        '--watch-ingress-without-class=false',
+        this.scoped ? `--watch-namespace=${namespace}` : `--watch-namespace-selector=kubernetes.io/metadata.name in (${[...ingressNamespaces].sort().join(',')})`,
+      ],
+      env: [
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'LD_PRELOAD', value: '/usr/local/lib/libmimalloc.so' },
+      ],
+      lifecycle: { preStop: { exec: { command: ['/wait-shutdown'] } } },
+      ports: [
+        { name: 'http', containerPort: INGRESS_NGINX.ports.http, protocol: 'TCP' },
+        { name: 'https', containerPort: INGRESS_NGINX.ports.https, protocol: 'TCP' },
+        { name: 'health', containerPort: INGRESS_NGINX.ports.health, protocol: 'TCP' },
+      ],
+      livenessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 5 },
+      readinessProbe: { httpGet: health, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
+      resources: resourceRequirements(INGRESS_NGINX.resources),
+      // nginx rewrites its configuration under /etc/nginx at runtime: the root filesystem stays writable.
+      // The image gives /nginx-ingress-controller and nginx the file capability cap_net_bind_service
+      // (ingress-nginx controller-v1.x, rootfs/Dockerfile `setcap`); with the capability dropped from
+      // the bounding set the kernel refuses to exec them ("operation not permitted", kubernetes/ingress-nginx
+      // #10865, #10002). Pod Security restricted allows adding exactly this one back.
+      securityContext: {
+        ...restrictedContainerSecurityContext(),
+        readOnlyRootFilesystem: false,
+        capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+      },
+    };
+  }
+
+  private addService(): k8s.KubeService {
+    return new k8s.KubeService(this, 'Service', {
+      metadata: this.metadata,
       spec: {
         type: 'LoadBalancer',
         // Keeps the client's address for nginx's logs and the gateway's rate limits.
         externalTrafficPolicy: 'Local',
-        selector,
+        selector: this.selector,
         ports: [
           { name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
           { name: 'https', port: 443, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP' },
         ],
       },
     });
-    if (props.replicas > 1) {
-      new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector });
-    }
+  }
+}
+
+const WATCH = ['get', 'list', 'watch'];
+/** The leader-election Lease the replicas share (`--election-id`). */
+const LEADER_ELECTION_ID = 'ingress-nginx-leader';
+
+function validate(props: IngressNginxProps): void {
+  const { name, namespace } = INGRESS_NGINX;
+  if (!Number.isInteger(props.replicas) || props.replicas < 1) {
+    throw new InputError(`IngressNginx '${name}': 'replicas'`, props.replicas, 'allowed: a whole number >= 1');
+  }
+  if (!props.ingressNamespaces.includes(namespace)) {
+    throw new InputError(`IngressNginx '${name}': 'ingressNamespaces'`, props.ingressNamespaces, `allowed: a list that includes its own namespace '${namespace}'`);
   }
 }

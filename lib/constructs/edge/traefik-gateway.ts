@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, PART_OF } from '../../platform/conventions';
 import { TRAEFIK } from '../../platform/edge';
+import { InputError } from '../../platform/errors';
 import { EnvironmentSpec } from '../../platform/types';
 import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
 import { DisruptionBudget } from '../disruption-budget';
@@ -35,7 +36,7 @@ export class TraefikGateway extends Construct {
   constructor(scope: Construct, id: string, props: TraefikGatewayProps) {
     super(scope, id);
     if (!Number.isInteger(props.replicas) || props.replicas < 1) {
-      throw new Error(`TraefikGateway '${TRAEFIK.name}': 'replicas' (${props.replicas}) must be a whole number >= 1`);
+      throw new InputError(`TraefikGateway '${TRAEFIK.name}': 'replicas'`, props.replicas, 'allowed: a whole number >= 1');
     }
     const { name, namespace } = TRAEFIK;
     const labels = { ...commonLabels('traefik', 'gateway'), 'app.kubernetes.io/version': imageTag(TRAEFIK.image) };
@@ -44,7 +45,7 @@ export class TraefikGateway extends Construct {
     const watch = ['get', 'list', 'watch'];
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
-    if (props.trustedIps.length === 0) throw new Error(`TraefikGateway '${name}': 'trustedIps' must name at least one CIDR`);
+    if (props.trustedIps.length === 0) throw new InputError(`TraefikGateway '${name}': 'trustedIps'`, props.trustedIps, 'allowed: at least one CIDR');
     // Namespace-scoped RBAC, as the upstream chart's `rbac.namespaced: true` writes it (traefik-helm-chart
     // templates/rbac/role.yaml): Traefik v3 with `providers.kubernetescrd.namespaces` starts one informer
     // factory per watched namespace for the CRDs, Services, EndpointSlices, ConfigMaps and Secrets, and a

@@ -1,15 +1,19 @@
 import { Construct } from 'constructs';
-import { APP_PORT, healthPathOf, IDENTITY_SERVICE, serviceHost } from '../../platform/conventions';
 import { imageOf, tagOf } from '../../inputs/release';
 import { EnvironmentSpec, Release, ServiceSpec } from '../../platform/types';
-import { waitForHttpContainer } from '../pod-defaults';
+import { InputError } from '../../platform/errors';
 import { ServiceWorkload } from './service-workload';
+import { waitForService } from '../wait-containers';
 
 export interface BackendServiceProps {
   /** The service's catalogue entry (tier `backend`). */
   readonly service: ServiceSpec;
-  /** The identity service every other backend waits for. */
-  readonly identity: ServiceSpec;
+  /**
+   * The service whose health endpoint the pods wait for before they start (`wait-for-<name>`): identity, for
+   * every backend but identity itself (lib/platform/identity.ts).
+   * @default - none: the pods start at once
+   */
+  readonly waitFor?: ServiceSpec;
   readonly environment: EnvironmentSpec;
   readonly release: Release;
   /** The ConfigMap data the service reads (shared, then its own); its digest rolls the pods on change. */
@@ -21,20 +25,18 @@ export interface BackendServiceProps {
   readonly priorityClassName?: string;
 }
 
-/** The `wait-for-identity` init container (operations page, "Chuỗi Dependency"). */
-export function waitForIdentity(identity: ServiceSpec) {
-  return waitForHttpContainer('wait-for-identity', `http://${serviceHost(identity)}:${APP_PORT}${healthPathOf(identity)}`);
-}
-
 /**
- * A backend API in nx-backend: everything `ServiceWorkload` writes, plus the start-up order — every backend
- * but identity waits for identity's health endpoint before it starts.
+ * A backend API in nx-backend: everything `ServiceWorkload` writes, plus the start-up order — the pods wait
+ * for `waitFor`'s health endpoint before they start.
  */
 export class BackendService extends ServiceWorkload {
   constructor(scope: Construct, id: string, props: BackendServiceProps) {
-    const { service, identity } = props;
+    const { service, waitFor } = props;
     if (service.tier !== 'backend') {
-      throw new Error(`BackendService '${service.name}': 'tier' (${service.tier}) must be 'backend'`);
+      throw new InputError(`BackendService '${service.name}': 'tier'`, service.tier, "allowed: 'backend' (a frontend is a FrontendApp)");
+    }
+    if (waitFor?.name === service.name) {
+      throw new InputError(`BackendService '${service.name}': 'waitFor'`, waitFor.name, 'allowed: another service (a service cannot wait for itself to start)');
     }
     super(scope, id, {
       service,
@@ -43,7 +45,7 @@ export class BackendService extends ServiceWorkload {
       version: tagOf(props.release, service),
       configData: props.configData,
       priorityClassName: props.priorityClassName,
-      initContainers: service.name === IDENTITY_SERVICE ? [] : [waitForIdentity(identity)],
+      initContainers: waitFor ? [waitForService(waitFor)] : [],
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { InputError } from '../../platform/errors';
 import { imageOf, tagOf } from '../../inputs/release';
 import { EnvironmentSpec, Release, ServiceSpec } from '../../platform/types';
 import { ServiceWorkload } from './service-workload';
@@ -22,7 +23,7 @@ export class FrontendApp extends ServiceWorkload {
   constructor(scope: Construct, id: string, props: FrontendAppProps) {
     const { service } = props;
     if (service.tier !== 'frontend') {
-      throw new Error(`FrontendApp '${service.name}': 'tier' (${service.tier}) must be 'frontend'`);
+      throw new InputError(`FrontendApp '${service.name}': 'tier'`, service.tier, "allowed: 'frontend' (a backend is a BackendService)");
     }
     super(scope, id, {
       service,

@@ -3,14 +3,13 @@ import { Construct } from 'constructs';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
 import { capabilityLabels } from '../../platform/capabilities';
 import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../../platform/config';
-import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../../platform/conventions';
-import { DATA_NAMES } from '../../platform/data';
+import { commonLabels, namespaceOf, PART_OF } from '../../platform/conventions';
 import { STORE_ENDPOINTS } from '../../platform/endpoints';
+import { InputError } from '../../platform/errors';
 import { imageOf, tagOf } from '../../inputs/release';
 import { MIGRATION_JOB, MIGRATION_RESOURCES, migrationJobName, migrationVersion } from '../../platform/migrations';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { EnvironmentSpec, Release, ResourceSpec, ServiceSpec } from '../../platform/types';
-import { waitForIdentity } from './backend-service';
 import {
   IMAGE_PULL_SECRETS,
   nodeSelector,
@@ -20,6 +19,7 @@ import {
   TMP_MOUNT,
   TMP_VOLUME,
 } from '../pod-defaults';
+import { waitForPrimaryDatabase, waitForService } from '../wait-containers';
 
 export interface MigrationJobProps {
   /** The catalogue entry of the service whose image runs the migration; it must declare `migration`. */
@@ -45,30 +45,13 @@ export interface MigrationJobProps {
   readonly resources?: ResourceSpec;
 }
 
-/** `wait-for-db`: polls the PostgreSQL primary (never the pooler) every 2 s until it accepts connections. */
-export function waitForPrimaryDatabase(): k8s.Container {
-  const { DATABASE_PRIMARY_HOST: host, DATABASE_PORT: port } = STORE_ENDPOINTS.postgres;
-  return {
-    name: 'wait-for-db',
-    image: UTILITY_IMAGES.postgresClient,
-    imagePullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', `until pg_isready -h ${host} -p ${port}; do sleep 2; done`],
-    // The pod's uid has no passwd entry in postgres:16-alpine (it knows root and postgres, uid 70): without a
-    // user name libpq makes no connection attempt and pg_isready answers "no attempt" (exit 3) for ever.
-    // Any name does: pg_isready only asks whether the server accepts connections, it does not log in.
-    env: [{ name: 'PGUSER', value: DATA_NAMES.databaseOwner }],
-    resources: resourceRequirements(WAIT_CONTAINER_RESOURCES),
-    securityContext: restrictedContainerSecurityContext(),
-  };
-}
-
 /**
  * The database migration of one service (operations page, "Migration Jobs"): a Job
  * `nx-<migration>-migrate-<version>` in the service's namespace running `bun run migrate` from the service's
  * own image, against the PostgreSQL primary. The version comes from the image tag, so the Job's name
  * changes exactly when its (immutable) pod template does: re-applying a release is a no-op, a new release
  * runs a new Job. No `ttlSecondsAfterFinished`: a GitOps controller would recreate, and re-run, a Job the
- * TTL controller deleted; old Jobs are pruned instead (see the README).
+ * TTL controller deleted; old Jobs are pruned instead (see docs/rollout.md).
  */
 export class MigrationJob extends Construct {
   /** The Job's name, `nx-<migration>-migrate-<version>`. */
@@ -83,13 +66,13 @@ export class MigrationJob extends Construct {
     const { service, environment: env, release } = props;
     const migration = service.migration;
     if (!migration) {
-      throw new Error(`MigrationJob '${service.name}': 'service.migration' is not set; only services that declare a migration get a Job`);
+      throw new InputError(`MigrationJob '${service.name}': 'service.migration'`, migration ?? null, 'allowed: a service that declares a migration (only those get a Job)');
     }
     if (service.tier !== 'backend') {
-      throw new Error(`MigrationJob '${service.name}': 'tier' (${service.tier}) must be 'backend'`);
+      throw new InputError(`MigrationJob '${service.name}': 'tier'`, service.tier, "allowed: 'backend' (only backends migrate a database)");
     }
     if (props.waitFor?.name === service.name) {
-      throw new Error(`MigrationJob '${service.name}': 'waitFor' (${props.waitFor.name}) must be another service: a service may need this migration before it is healthy`);
+      throw new InputError(`MigrationJob '${service.name}': 'waitFor'`, props.waitFor.name, 'allowed: another service (a service may need this migration before it is healthy)');
     }
     const migrationName = migration.name ?? service.name;
     const tag = tagOf(release, service);
@@ -98,7 +81,7 @@ export class MigrationJob extends Construct {
     this.namespace = namespaceOf(service);
     const labels = commonLabels(service.name, MIGRATION_JOB.component);
 
-    const initContainers = [...(props.waitFor ? [waitForIdentity(props.waitFor)] : []), waitForPrimaryDatabase()];
+    const initContainers = [...(props.waitFor ? [waitForService(props.waitFor)] : []), waitForPrimaryDatabase()];
     const migrate: k8s.Container = {
       name: MIGRATION_JOB.containerName,
       image: imageOf(release, service),

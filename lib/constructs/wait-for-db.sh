@@ -1,0 +1,1 @@
+until pg_isready -h @HOST@ -p @PORT@; do sleep 2; done
