@@ -546,9 +546,4 @@ export function expand(value: string, env: Readonly<Record<string, string>>): st
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name) => (match === '$$' ? '$' : name in env ? env[name] : match));
 }
 
-/** Waits for a pod's container to exit (a stand-in that must keep running is checked with this too). */
-export function exitedOf(pod: RunningPod, container: string): Outcome | undefined {
-  return pod.containers.get(container)?.exited();
-}
-
 export { host };

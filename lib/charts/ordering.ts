@@ -3,7 +3,7 @@ import { ApiObject, Chart } from 'cdk8s';
 /**
  * The apply order of the layers, derived once from their folder names and written three ways: the folder
  * names themselves (kubectl and people), an Argo CD sync wave on every object, and the Flux Kustomizations'
- * `dependsOn` (lib/output/flux.ts). A layer added to LAYERS is ordered by its folder name with no other work.
+ * `dependsOn` (lib/output/gitops.ts). A layer added to LAYERS is ordered by its folder name with no other work.
  */
 
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
@@ -72,17 +72,6 @@ export function rankLayers(layers: readonly { readonly folder: string; readonly 
     }
     return { ...rank, after: [...declared] };
   });
-}
-
-/** The ranked layers grouped by wave, in order: each group is applied, and must be healthy, before the next. */
-export function waveGroups(ranks: readonly LayerRank[]): LayerRank[][] {
-  const groups: LayerRank[][] = [];
-  for (const rank of ranks) {
-    const last = groups[groups.length - 1];
-    if (last && last[0].wave === rank.wave) last.push(rank);
-    else groups.push([rank]);
-  }
-  return groups;
 }
 
 /** Stamps a layer's order on every object of its chart: its sync wave, and Flux's force on Jobs. */

@@ -274,8 +274,3 @@ export function platformFlows(platform: PlatformSpec, env: EnvironmentSpec, netw
   }
   return flows;
 }
-
-/** Namespaces of the peer, if it is in the cluster. */
-export function namespaceOfPeer(peer: Peer): string | undefined {
-  return peer.kind === 'pods' ? peer.group.namespace : peer.kind === 'namespace' ? peer.namespace : undefined;
-}
