@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { KubeObject } from '../output/render';
 import { argvOf, programsRun } from '../analysis/image-facts';
+import { clusterHost } from '../platform/conventions';
 import { BUSYBOX_HOST, factsFor, ImageFacts } from '../platform/image-facts';
 import { PodNetwork } from './network';
 import { host, Outcome, ProcessGroup, tail, until } from './processes';
@@ -151,7 +152,7 @@ export class PodRunner {
       if (!found) throw new ScenarioFailure(`Service ${namespace}/${name} port '${port.name ?? port.port}' targets ${target}, which no container of ${pod.options.owner} declares`);
       if (found.containerPort !== port.port) throw new ScenarioFailure(`Service ${namespace}/${name} port ${port.port} → ${found.containerPort}: the runner does not translate ports`);
     }
-    for (const host of [`${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}.svc`, `${name}.${namespace}`]) this.setHost(host, pod.address);
+    for (const host of [clusterHost(name, namespace), `${name}.${namespace}.svc`, `${name}.${namespace}`]) this.setHost(host, pod.address);
   }
 
   /** Starts a pod: a new address, its init containers one after the other to completion, then its containers. */

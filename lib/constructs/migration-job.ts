@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { capabilityLabels } from '../platform/capabilities';
-import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
 import { commonLabels, namespaceOf, PART_OF, UTILITY_IMAGES, WAIT_CONTAINER_RESOURCES } from '../platform/conventions';
 import { DATA_NAMES } from '../platform/data';
 import { STORE_ENDPOINTS } from '../platform/endpoints';
@@ -16,6 +15,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  serviceEnvFrom,
   TMP_MOUNT,
   TMP_VOLUME,
 } from './pod-defaults';
@@ -104,12 +104,7 @@ export class MigrationJob extends Construct {
       image: imageOf(release, service),
       imagePullPolicy: 'IfNotPresent',
       command: [...MIGRATION_JOB.command],
-      envFrom: [
-        { configMapRef: { name: SHARED_CONFIG } },
-        { configMapRef: { name: serviceConfigName(service) } },
-        { secretRef: { name: SHARED_SECRET } },
-        { secretRef: { name: serviceSecretName(service) } },
-      ],
+      envFrom: serviceEnvFrom(service),
       // `env` wins over `envFrom`: the service's config points DATABASE_HOST at the pooler, and schema
       // changes (DDL, advisory locks, session settings) need a direct session on the primary.
       env: [{ name: 'DATABASE_HOST', value: STORE_ENDPOINTS.postgres.DATABASE_PRIMARY_HOST }],

@@ -1,15 +1,15 @@
-import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { commonLabels, PART_OF } from '../../platform/conventions';
+import { clusterHost, commonLabels, PART_OF } from '../../platform/conventions';
 import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_UID, redisPasswordSecret, RedisSizing } from '../../platform/data';
+import { bytes } from '../../analysis/quantity';
 import { InputError } from '../../platform/errors';
 import { REDIS_SYSTEM_USERS } from '../../platform/redis';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
-import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
-import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
+import { configDigest, nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
+import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
@@ -66,7 +66,7 @@ export class RedisCluster extends Construct {
 
     this.nodes = sizing.masters * (1 + sizing.replicasPerMaster);
     this.headlessName = `${name}-headless`;
-    const domain = `${this.headlessName}.${namespace}.svc.cluster.local`;
+    const domain = clusterHost(this.headlessName, namespace);
     const selector = { ...STORE_PARTS.redis.selector };
     const labels = commonLabels('redis', 'server');
     const metadata = { name, namespace, labels: { ...labels, ...selector } };
@@ -121,7 +121,7 @@ export class RedisCluster extends Construct {
       // REDIS_PASSWORD for the runbook's `redis-cli -a` (user `default`: read-only and cluster inspection);
       // REDISCLI_AUTH lets redis-cli (probes, operators) authenticate as `default` without -a.
       env: [passwordEnv('REDIS_PASSWORD'), passwordEnv('REDISCLI_AUTH')],
-      resources: kubeResources(sizing.resources),
+      resources: resourceRequirements(sizing.resources),
       securityContext: restrictedContainerSecurityContext(),
       // redis-server reads /run/redis/redis.conf, which `include`s the static settings from the ConfigMap:
       // the official image has no /etc/redis, so the ConfigMap is mounted here as well as in `prepare`.
@@ -159,7 +159,7 @@ export class RedisCluster extends Construct {
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'CLUSTER_DOMAIN', value: domain },
       ],
-      resources: kubeResources({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
+      resources: resourceRequirements({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
       securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'data', mountPath: '/data' },
@@ -183,7 +183,7 @@ export class RedisCluster extends Construct {
             labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF },
             annotations: {
               'kubectl.kubernetes.io/default-container': 'redis',
-              [ANNOTATION_CONFIG_DIGEST]: digest(files),
+              [ANNOTATION_CONFIG_DIGEST]: configDigest(Object.keys(files).sort().map((key) => `${key}\0${files[key as keyof typeof files]}\0`)),
             },
           },
           spec: {
@@ -237,7 +237,7 @@ export class RedisCluster extends Construct {
                 command: ['sh', '/etc/redis/create-cluster.sh'],
                 // `redis-cli --user nx-admin` with this password: creating a cluster needs admin commands.
                 env: [passwordEnv('REDISCLI_AUTH', REDIS_SYSTEM_USERS['nx-admin'].key)],
-                resources: kubeResources({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
+                resources: resourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [{ name: 'config', mountPath: '/etc/redis', readOnly: true }],
               },
@@ -262,8 +262,7 @@ function validate(where: string, sizing: RedisSizing): void {
   }
   const maxMemoryBytes = Number(sizing.maxMemory.slice(0, -2)) * (sizing.maxMemory.endsWith('gb') ? 2 ** 30 : 2 ** 20);
   const limit = sizing.resources.limits.memory;
-  const limitBytes = Number(/^[0-9]+/.exec(limit)?.[0] ?? 0) * (limit.endsWith('Gi') ? 2 ** 30 : limit.endsWith('Mi') ? 2 ** 20 : 1);
-  if (maxMemoryBytes > limitBytes * 0.8) {
+  if (maxMemoryBytes > bytes(limit) * 0.8) {
     throw new InputError(`${where}: 'maxMemory'`, sizing.maxMemory, `allowed: at most 80% of the memory limit (${limit}), leaving room for AOF rewrites and client buffers`);
   }
 }
@@ -394,10 +393,4 @@ function usersRules(users: readonly { readonly name: string; readonly rules: str
     ...users.map((u) => `${u.name} ${u.name} ${u.rules}`),
   ];
   return lines.join('\n') + '\n';
-}
-
-function digest(files: Record<string, string>): string {
-  const hash = createHash('sha256');
-  for (const key of Object.keys(files).sort()) hash.update(`${key}\0${files[key]}\0`);
-  return hash.digest('hex').slice(0, 16);
 }
