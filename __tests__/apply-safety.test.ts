@@ -1,11 +1,10 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { PLATFORM } from '../lib/platform';
 import { classify, replaceHonouredEverywhere } from '../lib/review/apply-safety';
 import { runDiff } from '../lib/review/commands';
 import { diffTrees, ObjectChange, renderMarkdown, renderText, unsafeChanges } from '../lib/review/object-diff';
-import { RELEASE_DIR, ROOT } from './helpers';
+import { RELEASE_DIR, ROOT, tempDir } from './helpers';
 
 /** Apply-safety of `npm run diff`: each changed object applies in place, restarts pods, or needs a replace. */
 
@@ -113,7 +112,7 @@ describe('apply-safety', () => {
 describe('npm run diff -- --check against another tree', () => {
   test('fails with one line per change that cannot apply in place', () => {
     // The "before" tree: the committed dist/ of production with one migration Job's memory limit changed.
-    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-safety-'));
+    const before = tempDir('bana-safety-');
     fs.cpSync(path.join(ROOT, 'dist', 'production'), path.join(before, 'production'), { recursive: true });
     const jobs = path.join(before, 'production', '06-4-migrations', 'nx-backend');
     const file = path.join(jobs, fs.readdirSync(jobs).find((f) => f.startsWith('nx-sale-migrate-'))!);

@@ -94,8 +94,19 @@ export function podSpecs(synth: SynthesizedEnvironment): { owner: string; spec: 
   return podTemplates(objects(synth)).map((t) => ({ owner: t.owner, spec: t.spec }));
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh folder in the temp folder, removed when the test file is done (`removeTempDirs`, jest setup). */
 export function tempDir(prefix = 'bana-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder `tempDir` made in this test file (run after each file by __tests__/setup-after-env.ts). */
+export function removeTempDirs(): void {
+  // Retried: a server a test just stopped may still be writing its last files there.
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 }
 
 /** A scratch copy of the committed dist/ and release files, so a run can be checked for "wrote nothing". */

@@ -1,17 +1,17 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { PLATFORM } from '../lib/platform';
 import { InputError } from '../lib/platform/errors';
 import { imageOf, resolveRelease } from '../lib/inputs/release';
 import { EnvironmentSpec } from '../lib/platform/types';
+import { tempDir } from './helpers';
 
 /** Images belong to packages of the services monorepo, Deployments to the catalogue. */
 const production = PLATFORM.environments.find((e) => e.name === 'production') as EnvironmentSpec;
 const service = (name: string) => PLATFORM.services.find((s) => s.name === name)!;
 
 function releases(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-images-'));
+  const dir = tempDir('bana-images-');
   fs.writeFileSync(path.join(dir, 'production.yaml'), text);
   return dir;
 }

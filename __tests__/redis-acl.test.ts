@@ -83,8 +83,10 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
     }
   }, 180000);
 
-  afterAll(() => {
-    for (const s of servers) s.kill('SIGTERM');
+  // Waits for every server to exit before the file's temp folder goes: a Redis whose data folder is removed
+  // while it saves on shutdown refuses to exit and keeps its port.
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
   });
 
   test('create-cluster.sh forms the cluster as nx-admin, and a second run changes nothing', () => {

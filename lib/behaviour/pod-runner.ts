@@ -5,6 +5,7 @@ import * as path from 'path';
 import { identify, KubeObject } from '../k8s/objects';
 import { argvOf, programsRun } from '../inspect/image-facts';
 import { ContainerView, KeysVolumeView, PodSpecView, podTemplateOf } from '../k8s/pods';
+import { clusterHost } from '../platform/conventions';
 import { BUSYBOX_HOST, factsFor, ImageFacts } from '../platform/image-facts';
 import { PodNetwork } from './network';
 import { host, Outcome, ProcessGroup, tail, until } from './processes';
@@ -162,7 +163,7 @@ export class PodRunner {
       if (!found) throw new ScenarioFailure(`Service ${namespace}/${name} port '${port.name ?? port.port}' targets ${target}, which no container of ${pod.options.owner} declares`);
       if (found.containerPort !== port.port) throw new ScenarioFailure(`Service ${namespace}/${name} port ${port.port} → ${found.containerPort}: the runner does not translate ports`);
     }
-    for (const host of [`${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}.svc`, `${name}.${namespace}`]) this.setHost(host, pod.address);
+    for (const host of [clusterHost(name, namespace), `${name}.${namespace}.svc`, `${name}.${namespace}`]) this.setHost(host, pod.address);
   }
 
   /** Starts a pod: a new address, its init containers one after the other to completion, then its containers. */
@@ -559,11 +560,6 @@ function mountPoint(rootDir: string, target: string, directory: boolean): void {
 /** The kubelet's `$(VAR)` expansion of env values, command and args (`$$` escapes a `$`). */
 export function expand(value: string, env: Readonly<Record<string, string>>): string {
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name) => (match === '$$' ? '$' : name in env ? env[name] : match));
-}
-
-/** Waits for a pod's container to exit (a stand-in that must keep running is checked with this too). */
-export function exitedOf(pod: RunningPod, container: string): Outcome | undefined {
-  return pod.containers.get(container)?.exited();
 }
 
 export { host };

@@ -32,14 +32,18 @@ interface Sample {
 /** Child mode: synthesize a generated platform of `count` services once; print `{ ms, synthMs, writeMs, maxRssMiB, files }`. */
 function child(count: number): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-'));
-  const platform = generatedPlatform(count);
-  const start = process.hrtime.bigint();
-  const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, RELEASE_DIR));
-  const synthesized = process.hrtime.bigint();
-  writeEnvironments(path.join(out, 'dist'), envs.map((e) => ({ name: e.environment.name, files: e.files })));
-  const end = process.hrtime.bigint();
-  const files = envs.reduce((n, e) => n + e.files.size, 0);
-  fs.rmSync(out, { recursive: true, force: true });
+  let start: bigint, synthesized: bigint, end: bigint, files: number;
+  try {
+    const platform = generatedPlatform(count);
+    start = process.hrtime.bigint();
+    const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, RELEASE_DIR));
+    synthesized = process.hrtime.bigint();
+    writeEnvironments(path.join(out, 'dist'), envs.map((e) => ({ name: e.environment.name, files: e.files })));
+    end = process.hrtime.bigint();
+    files = envs.reduce((n, e) => n + e.files.size, 0);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
   process.stdout.write(
     JSON.stringify({
       ms: Number(end - start) / 1e6,
@@ -115,6 +119,8 @@ function main(): void {
     return ms;
   };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-cli-'));
+  // Removed however the bench ends (a failed command throws).
+  process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
   const dist = path.join(scratch, 'dist');
 
   // 1. `npm run synth`, as people run it (launcher, freshness checks, synth, writes). A first run brings
@@ -170,7 +176,6 @@ function main(): void {
   } else {
     rows.push(['npm test', 'skipped', '', '<= 40 s, <= 1 GiB', 'BENCH_TEST=1 runs it once (4–5 minutes on 2 cores)']);
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
 
   const header = ['case', 'median wall', 'peak RSS', 'target', 'note'];
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));

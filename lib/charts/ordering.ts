@@ -104,17 +104,6 @@ export function rankLayers(layers: readonly LayerOrder[]): LayerRank[] {
   });
 }
 
-/** The ranked layers grouped by wave, in order: each group is applied, and must be healthy, before the next. */
-export function waveGroups(ranks: readonly LayerRank[]): LayerRank[][] {
-  const groups: LayerRank[][] = [];
-  for (const rank of ranks) {
-    const last = groups[groups.length - 1];
-    if (last && last[0].wave === rank.wave) last.push(rank);
-    else groups.push([rank]);
-  }
-  return groups;
-}
-
 /** Stamps a layer's order on every object of its chart: its sync wave, and Flux's force on Jobs. */
 export function annotateLayer(chart: Chart, rank: LayerRank): void {
   for (const node of chart.node.findAll()) {

@@ -21,13 +21,10 @@ export const PRE_COMMIT_HOOK = `${HOOKS_FOLDER}/pre-commit`;
 /** The image of every job: Node 20 on Debian bookworm (as the project's engines), pinned by minor. */
 export const PLATFORM_CI_IMAGE = 'node:20.19-bookworm';
 
-/**
- * CI/CD variables the pipeline reads, set in the project's settings (masked, protected), never in git:
- * `BANA_REVIEW_TOKEN` (a project access token with `api` scope, Reporter: posts the diff note) and
- * `BANA_PUSH_TOKEN` (a project access token with `write_repository`, allowed to push to main: the deploy
- * commit).
- */
-export const PLATFORM_CI_VARIABLES = ['BANA_REVIEW_TOKEN', 'BANA_PUSH_TOKEN'] as const;
+// CI/CD variables the pipeline reads, set in the project's settings (masked, protected), never in git:
+// `BANA_REVIEW_TOKEN` (a project access token with `api` scope, Reporter: posts the diff note) and
+// `BANA_PUSH_TOKEN` (a project access token with `write_repository`, allowed to push to main: the deploy
+// commit).
 
 const MR = '$CI_PIPELINE_SOURCE == "merge_request_event"';
 const MAIN_PUSH = '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';

@@ -1,6 +1,8 @@
+import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
+import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../platform/config';
 import { APP_GID, APP_UID, NODE_POOL_LABEL, PULL_SECRET } from '../platform/conventions';
-import { EnvironmentSpec, ResourceSpec } from '../platform/types';
+import { EnvironmentSpec, ResourceSpec, ServiceSpec } from '../platform/types';
 
 /**
  * The pieces every pod we write shares: Pod Security Standard *restricted*, numeric non-root user, the
@@ -40,6 +42,29 @@ export function resourceRequirements(spec: ResourceSpec): k8s.ResourceRequiremen
       memory: k8s.Quantity.fromString(spec.limits.memory),
     },
   };
+}
+
+/**
+ * The configuration and Secrets a service's containers read whole (its Deployment and its migration Job):
+ * on a key found twice the later source wins: the service's own over the shared, a Secret over a ConfigMap.
+ */
+export function serviceEnvFrom(service: ServiceSpec): k8s.EnvFromSource[] {
+  return [
+    { configMapRef: { name: SHARED_CONFIG } },
+    { configMapRef: { name: serviceConfigName(service) } },
+    { secretRef: { name: SHARED_SECRET } },
+    { secretRef: { name: serviceSecretName(service) } },
+  ];
+}
+
+/**
+ * The config-digest annotation's value: 16 hex digits of the SHA-256 of what a pod template reads (each caller
+ * serializes its own configuration, keys sorted), so the pods roll when it changes and only then.
+ */
+export function configDigest(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Bun (and most runtimes) need a writable /tmp under a read-only root filesystem. */

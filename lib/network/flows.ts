@@ -319,8 +319,3 @@ function dataLayerFlows({ apiServer, apiPorts, internet, objectStorage }: Extern
   }
   return flows;
 }
-
-/** Namespaces of the peer, if it is in the cluster. */
-export function namespaceOfPeer(peer: Peer): string | undefined {
-  return peer.kind === 'pods' ? peer.group.namespace : peer.kind === 'namespace' ? peer.namespace : undefined;
-}

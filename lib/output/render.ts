@@ -163,21 +163,21 @@ export function renderManifest(file: ManifestFile): string {
 
 /** Kustomization of one layer folder: its files, sorted, so a layer can be applied alone. */
 export function layerKustomization(folder: string, title: string, files: readonly ManifestFile[]): string {
-  const resources = files.map((f) => f.path.slice(folder.length + 1)).sort();
-  return (
-    `# ${title}. Apply this layer alone with \`kubectl apply -k <env>/${folder}\`.\n` +
-    HEADER +
-    toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources })
-  );
+  return folderKustomization(folder, [`${title}. Apply this layer alone with \`kubectl apply -k <env>/${folder}\`.`], files);
+}
+
+/** Kustomization of a folder of manifests: what it is for (`about`, one comment line each), then its files, sorted. */
+export function folderKustomization(folder: string, about: readonly string[], files: readonly { readonly path: string }[]): string {
+  return kustomization(about, files.map((f) => f.path.slice(folder.length + 1)).sort());
 }
 
 /** Kustomization of an environment: its layer folders in apply order. */
 export function environmentKustomization(env: string, folders: readonly string[]): string {
-  return (
-    `# The whole ${env} environment: \`kubectl apply -k dist/${env}\` (layers in apply order).\n` +
-    HEADER +
-    toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...folders] })
-  );
+  return kustomization([`The whole ${env} environment: \`kubectl apply -k dist/${env}\` (layers in apply order).`], folders);
+}
+
+function kustomization(about: readonly string[], resources: readonly string[]): string {
+  return about.map((line) => `# ${line}\n`).join('') + HEADER + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
 }
 
 /** Refuses two objects that would land in the same file (same kind, namespace and name). */

@@ -69,14 +69,3 @@ export function parseBackupLocations(input: string, raw: unknown, env: Environme
   }
   return locations;
 }
-
-/** The `backups:` block as `--save` writes it: only what differs from the defaults. */
-export function formatBackupLocations(env: EnvironmentName, spec: BackupLocations): string[] {
-  const d = defaultBackupLocations(env);
-  const lines: string[] = [];
-  for (const tool of BACKUP_TOOLS) {
-    const changed = FIELDS.filter((f) => spec[tool][f] !== d[tool][f]);
-    if (changed.length > 0) lines.push(`  ${tool}:`, ...changed.map((f) => `    ${f}: ${JSON.stringify(spec[tool][f])}`));
-  }
-  return lines.length > 0 ? ['backups:', ...lines] : [];
-}

@@ -1,4 +1,4 @@
-import { APP_PORT, healthPathOf, serviceHost, storesOf } from './conventions';
+import { APP_PORT, clusterHost, healthPathOf, serviceHost, storesOf } from './conventions';
 import { identityOf } from './identity';
 import { DATA_SECRETS, kafkaPasswordSecret, redisPasswordSecret } from './data';
 import { redisUserOf } from './redis';
@@ -77,7 +77,7 @@ export function serviceConfig(service: ServiceSpec): Record<string, string> {
     ...endpoints,
     // Frontends reach the backends through the gateway's internal entry point, which believes no
     // X-Forwarded-For (the public one admits only ingress-nginx).
-    ...(service.tier === 'frontend' ? { API_GATEWAY_URL: `http://${TRAEFIK.name}.${TRAEFIK.namespace}.svc.cluster.local:${TRAEFIK.internalServicePort}` } : {}),
+    ...(service.tier === 'frontend' ? { API_GATEWAY_URL: `http://${clusterHost(TRAEFIK.name, TRAEFIK.namespace)}:${TRAEFIK.internalServicePort}` } : {}),
     ...(service.config ?? {}),
   };
 }

@@ -77,9 +77,17 @@ export function healthPathOf(service: ServiceSpec): string {
   return service.tier === 'backend' ? `/v1/api/${service.name}/health` : '/';
 }
 
+/**
+ * In-cluster DNS name of a Service (the cluster domain is Kubernetes' default, `cluster.local`); a StatefulSet
+ * pod's own name is `<pod>.` before its headless Service's.
+ */
+export function clusterHost(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc.cluster.local`;
+}
+
 /** In-cluster DNS name of a service's ClusterIP Service. */
 export function serviceHost(service: ServiceSpec): string {
-  return `${workloadName(service)}.${namespaceOf(service)}.svc.cluster.local`;
+  return clusterHost(workloadName(service), namespaceOf(service));
 }
 
 /** Whether the gateway routes public traffic to the service (`public`, default true). */

@@ -1,11 +1,7 @@
+import { clusterHost as host } from './conventions';
 import { DATA_NAMES, DATA_PORTS } from './data';
 import { STORE_PARTS } from './stores';
 import { DataStore } from './types';
-
-/** In-cluster DNS name of a Service of the data layer. */
-function host(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.cluster.local`;
-}
 
 /**
  * Where each store answers inside the cluster: the names the data layer creates, as services see them.

@@ -79,11 +79,6 @@ export function parseGitOps(input: string, raw: unknown): GitOpsSpec {
   return spec;
 }
 
-/** The release file's `gitops:` block, as `--save` writes it. */
-export function formatGitOps(spec: GitOpsSpec): string[] {
-  return ['gitops:', ...KEYS.map((key) => `  ${key}: ${JSON.stringify(spec[key])}`)];
-}
-
 /**
  * Flux accepts `http`, `https` and `ssh` URLs; plain `http` is refused (the platform's source of truth must
  * not travel in clear), and so is a password in the URL (it would be a secret in git).

@@ -157,23 +157,3 @@ export function parseClusterNetwork(input: string, raw: unknown): ClusterNetwork
     admin: { sourceRanges, authUrl, authSignin, authCidrs },
   };
 }
-
-/** The release file's `network:` block as `--save` writes it: only what differs from the defaults. */
-export function formatClusterNetwork(spec: ClusterNetwork): string[] {
-  const d = CLUSTER_NETWORK_DEFAULTS;
-  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-  const lines: string[] = [];
-  const add = (key: Key, value: unknown, fallback: unknown): void => {
-    if (value !== undefined && !same(value, fallback)) lines.push(`  ${key}: ${JSON.stringify(value)}`);
-  };
-  add('apiServerCidrs', spec.apiServer.cidrs, d.apiServer.cidrs);
-  add('apiServerPorts', spec.apiServer.ports, d.apiServer.ports);
-  add('podCidrs', spec.podCidrs, d.podCidrs);
-  add('objectStorageCidrs', spec.objectStorageCidrs, d.objectStorageCidrs);
-  add('nodeLocalDns', spec.nodeLocalDns, undefined);
-  add('adminSourceRanges', spec.admin.sourceRanges, d.admin.sourceRanges);
-  add('adminAuthUrl', spec.admin.authUrl, undefined);
-  add('adminAuthSignin', spec.admin.authSignin, undefined);
-  add('adminAuthCidrs', spec.admin.authCidrs, spec.admin.authUrl ? [ANYWHERE] : undefined);
-  return lines.length > 0 ? ['network:', ...lines] : [];
-}

@@ -11,7 +11,7 @@ import { isDnsLabel } from '../platform/rules';
 import { EnvironmentName } from '../platform/types';
 import { DocumentContext, DocumentGenerator } from './document';
 import { KubeObject } from '../k8s/objects';
-import { GeneratedFile, HEADER, manifestPath, renderManifest, toYaml } from '../output/render';
+import { folderKustomization, GeneratedFile, manifestPath, renderManifest } from '../output/render';
 
 /**
  * The GitOps objects of an environment, generated from the same layer order as the sync waves: Flux
@@ -135,9 +135,7 @@ function folderFiles(folder: string, about: readonly string[], add: (chart: Char
   const chart = new Chart(new App({ outdir: '.cdk8s.out' }), folder, { disableResourceNameHashes: true });
   add(chart);
   const files = (chart.toJson() as KubeObject[]).map((object) => ({ path: manifestPath(folder, object), folder, object }));
-  const resources = files.map((f) => f.path.slice(folder.length + 1)).sort();
-  const kustomization = about.map((line) => `# ${line}\n`).join('') + HEADER + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources });
-  return [...files.map((file) => ({ path: file.path, content: renderManifest(file) })), { path: `${folder}/kustomization.yaml`, content: kustomization }];
+  return [...files.map((file) => ({ path: file.path, content: renderManifest(file) })), { path: `${folder}/kustomization.yaml`, content: folderKustomization(folder, about, files) }];
 }
 
 export const fluxDocuments: DocumentGenerator = (context: DocumentContext) => {

@@ -164,9 +164,3 @@ export function classify(change: ObjectChange, annotations: Readonly<Record<stri
   }
   return { safety: 'in-place', reasons: [], action: 'applies in place', handled: true };
 }
-
-/** Changes that block: a replace the output does not handle. */
-export function blocking(verdicts: readonly { readonly change: ObjectChange; readonly verdict: SafetyVerdict }[]) {
-  return verdicts.filter((v) => v.verdict.safety === 'replace' && !v.verdict.handled);
-}
-

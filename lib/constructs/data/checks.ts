@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { parseQuantity } from '../../k8s/quantity';
 import { InputError } from '../../platform/errors';
 import { ResourceSpec } from '../../platform/types';
 
@@ -47,30 +48,10 @@ export function assertResources(where: string, field: string, spec: ResourceSpec
     }
   }
   for (const resource of ['cpu', 'memory'] as const) {
-    if (toNumber(spec.requests[resource]) > toNumber(spec.limits[resource])) {
+    if (parseQuantity(spec.requests[resource]) > parseQuantity(spec.limits[resource])) {
       throw new InputError(`${where}: '${field}.requests.${resource}'`, spec.requests[resource], `allowed: at most the limit (${spec.limits[resource]})`);
     }
   }
-}
-
-const FACTORS: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** A quantity in base units (cores or bytes), for comparisons. */
-export function toNumber(quantity: string): number {
-  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(quantity);
-  if (!match || FACTORS[match[2]] === undefined) throw new Error(`not a quantity: ${quantity}`);
-  return Number(match[1]) * FACTORS[match[2]];
-}
-
-/** Core `ResourceRequirements` from a `ResourceSpec`. */
-export function kubeResources(spec: ResourceSpec): k8s.ResourceRequirements {
-  return {
-    requests: { cpu: k8s.Quantity.fromString(spec.requests.cpu), memory: k8s.Quantity.fromString(spec.requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(spec.limits.cpu), memory: k8s.Quantity.fromString(spec.limits.memory) },
-  };
 }
 
 /**

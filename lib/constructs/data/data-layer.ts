@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { CAPABILITY_VALUE, usesLabel } from '../../platform/capabilities';
-import { DATA_NAMES, DATA_PORTS, DataLayerSpec } from '../../platform/data';
+import { DataLayerSpec } from '../../platform/data';
 import { BackupLocation } from '../../platform/backup-locations';
+import { STORE_ENDPOINTS } from '../../platform/endpoints';
 import { InputError } from '../../platform/errors';
 import { DEBEZIUM_KAFKA_USER, debeziumAcls, KafkaAcl } from '../../platform/kafka';
 import { STORE_PARTS } from '../../platform/stores';
@@ -79,8 +80,8 @@ export class DataLayer extends Construct {
         sizing: spec.debezium,
         registry: props.registry,
         image: props.debeziumImage,
-        databaseHost: `${DATA_NAMES.postgresPrimary}.${STORE_PARTS.postgres.namespace}.svc.cluster.local`,
-        bootstrapServers: `${DATA_NAMES.kafkaService}.${STORE_PARTS.kafka.namespace}.svc.cluster.local:${DATA_PORTS.kafkaClients}`,
+        databaseHost: STORE_ENDPOINTS.postgres.DATABASE_PRIMARY_HOST,
+        bootstrapServers: STORE_ENDPOINTS.kafka.KAFKA_BROKERS,
       });
     }
   }

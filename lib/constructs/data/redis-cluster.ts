@@ -1,16 +1,16 @@
-import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
-import { commonLabels, CONFIG_DIGEST_ANNOTATION, PART_OF } from '../../platform/conventions';
+import { clusterHost, commonLabels, CONFIG_DIGEST_ANNOTATION, PART_OF } from '../../platform/conventions';
 import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_UID, redisPasswordSecret, RedisSizing } from '../../platform/data';
+import { bytes } from '../../k8s/quantity';
 import { InputError } from '../../platform/errors';
 import { REDIS_SYSTEM_USERS } from '../../platform/redis';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
-import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
-import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
+import { configDigest, nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-defaults';
+import { assertInteger, assertResources, assertStorageSize, dataVolumeClaim, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 import { renderCommand, renderScript } from '../scripts';
@@ -71,7 +71,7 @@ export class RedisCluster extends Construct {
     validate(subject('RedisCluster', NAME), sizing);
     this.nodes = sizing.masters * (1 + sizing.replicasPerMaster);
     this.headlessName = `${NAME}-headless`;
-    this.domain = `${this.headlessName}.${NAMESPACE}.svc.cluster.local`;
+    this.domain = clusterHost(this.headlessName, NAMESPACE);
     this.metadata = { name: NAME, namespace: NAMESPACE, labels: { ...commonLabels('redis', 'server'), ...this.selector } };
 
     const files = this.configFiles(sizing, props.users ?? []);
@@ -79,7 +79,7 @@ export class RedisCluster extends Construct {
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata, automountServiceAccountToken: false });
     this.headlessService = this.addService('HeadlessService', true);
     this.clientService = this.addService('Service', false);
-    this.statefulSet = this.addStatefulSet(props, digest(files));
+    this.statefulSet = this.addStatefulSet(props, configDigest(Object.keys(files).sort().map((key) => `${key}\0${files[key as keyof typeof files]}\0`)));
     this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata: this.metadata, selector: this.selector }).resource;
     this.createJob = this.addCreateJob(env);
   }
@@ -168,7 +168,7 @@ export class RedisCluster extends Construct {
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'CLUSTER_DOMAIN', value: this.domain },
       ],
-      resources: kubeResources({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
+      resources: resourceRequirements({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
       securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'data', mountPath: '/data' },
@@ -205,7 +205,7 @@ export class RedisCluster extends Construct {
                 command: ['sh', '/etc/redis/create-cluster.sh'],
                 // `redis-cli --user nx-admin` with this password: creating a cluster needs admin commands.
                 env: [passwordEnv('REDISCLI_AUTH', REDIS_SYSTEM_USERS['nx-admin'].key)],
-                resources: kubeResources({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
+                resources: resourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [{ name: 'config', mountPath: '/etc/redis', readOnly: true }],
               },
@@ -259,7 +259,7 @@ function serverContainer(sizing: RedisSizing): k8s.Container {
     // REDIS_PASSWORD for the runbook's `redis-cli -a` (user `default`: read-only and cluster inspection);
     // REDISCLI_AUTH lets redis-cli (probes, operators) authenticate as `default` without -a.
     env: [passwordEnv('REDIS_PASSWORD'), passwordEnv('REDISCLI_AUTH')],
-    resources: kubeResources(sizing.resources),
+    resources: resourceRequirements(sizing.resources),
     securityContext: restrictedContainerSecurityContext(),
     // redis-server reads /run/redis/redis.conf, which `include`s the static settings from the ConfigMap:
     // the official image has no /etc/redis, so the ConfigMap is mounted here as well as in `prepare`.
@@ -300,8 +300,7 @@ function validate(where: string, sizing: RedisSizing): void {
   }
   const maxMemoryBytes = Number(sizing.maxMemory.slice(0, -2)) * (sizing.maxMemory.endsWith('gb') ? 2 ** 30 : 2 ** 20);
   const limit = sizing.resources.limits.memory;
-  const limitBytes = Number(/^[0-9]+/.exec(limit)?.[0] ?? 0) * (limit.endsWith('Gi') ? 2 ** 30 : limit.endsWith('Mi') ? 2 ** 20 : 1);
-  if (maxMemoryBytes > limitBytes * 0.8) {
+  if (maxMemoryBytes > bytes(limit) * 0.8) {
     throw new InputError(`${where}: 'maxMemory'`, sizing.maxMemory, `allowed: at most 80% of the memory limit (${limit}), leaving room for AOF rewrites and client buffers`);
   }
 }
@@ -352,10 +351,4 @@ function usersRules(users: RedisUsers): string {
     ...users.map((u) => `${u.name} ${u.name} ${u.rules}`),
   ];
   return lines.join('\n') + '\n';
-}
-
-function digest(files: Record<string, string>): string {
-  const hash = createHash('sha256');
-  for (const key of Object.keys(files).sort()) hash.update(`${key}\0${files[key]}\0`);
-  return hash.digest('hex').slice(0, 16);
 }

@@ -1,13 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
-import { commonLabels, PART_OF } from '../../platform/conventions';
+import { clusterHost, commonLabels, PART_OF } from '../../platform/conventions';
 import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, TYPESENSE_UID, TypesenseSizing } from '../../platform/data';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
-import { nodeSelector, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from '../pod-defaults';
-import { assertInteger, assertOdd, assertResources, assertStorageSize, dataVolumeClaim, kubeResources, subject } from './checks';
+import { nodeSelector, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from '../pod-defaults';
+import { assertInteger, assertOdd, assertResources, assertStorageSize, dataVolumeClaim, subject } from './checks';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 
@@ -54,7 +54,7 @@ export class TypesenseCluster extends Construct {
 
     this.nodesFile = Array.from(
       { length: sizing.nodes },
-      (_, i) => `${name}-${i}.${headless}.${namespace}.svc.cluster.local:${DATA_PORTS.typesensePeering}:${DATA_PORTS.typesenseApi}`,
+      (_, i) => `${name}-${i}.${clusterHost(headless, namespace)}:${DATA_PORTS.typesensePeering}:${DATA_PORTS.typesenseApi}`,
     ).join(',');
     this.nodesConfig = new k8s.KubeConfigMap(this, 'Nodes', { metadata: { ...metadata, name: `${name}-nodes` }, data: { nodes: this.nodesFile } });
 
@@ -115,7 +115,7 @@ export class TypesenseCluster extends Construct {
                   { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
                   { name: 'TYPESENSE_API_KEY', valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
                 ],
-                resources: kubeResources(sizing.resources),
+                resources: resourceRequirements(sizing.resources),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [
                   { name: 'data', mountPath: '/data' },

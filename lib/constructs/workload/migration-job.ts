@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
 import { capabilityLabels } from '../../platform/capabilities';
-import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName } from '../../platform/config';
 import { commonLabels, namespaceOf, PART_OF } from '../../platform/conventions';
 import { STORE_ENDPOINTS } from '../../platform/endpoints';
 import { InputError } from '../../platform/errors';
@@ -16,6 +15,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  serviceEnvFrom,
   TMP_MOUNT,
   TMP_VOLUME,
 } from '../pod-defaults';
@@ -87,12 +87,7 @@ export class MigrationJob extends Construct {
       image: imageOf(release, service),
       imagePullPolicy: 'IfNotPresent',
       command: [...MIGRATION_JOB.command],
-      envFrom: [
-        { configMapRef: { name: SHARED_CONFIG } },
-        { configMapRef: { name: serviceConfigName(service) } },
-        { secretRef: { name: SHARED_SECRET } },
-        { secretRef: { name: serviceSecretName(service) } },
-      ],
+      envFrom: serviceEnvFrom(service),
       // `env` wins over `envFrom`: the service's config points DATABASE_HOST at the pooler, and schema
       // changes (DDL, advisory locks, session settings) need a direct session on the primary.
       env: [{ name: 'DATABASE_HOST', value: STORE_ENDPOINTS.postgres.DATABASE_PRIMARY_HOST }],

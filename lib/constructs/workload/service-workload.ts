@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
@@ -16,16 +15,18 @@ import {
   workloadName,
 } from '../../platform/conventions';
 import { capabilityLabels } from '../../platform/capabilities';
-import { SHARED_CONFIG, SHARED_SECRET, serviceConfigName, serviceSecretName, storeCredentials } from '../../platform/config';
+import { storeCredentials } from '../../platform/config';
 import { EnvironmentSpec, ServiceSpec } from '../../platform/types';
 import { DisruptionBudget } from '../disruption-budget';
 import { preferDistinctNodes, spreadAcrossNodes } from '../spread';
 import {
+  configDigest,
   IMAGE_PULL_SECRETS,
   nodeSelector,
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  serviceEnvFrom,
   TMP_MOUNT,
   TMP_VOLUME,
 } from '../pod-defaults';
@@ -90,12 +91,7 @@ export class ServiceWorkload extends Construct {
       image: props.image,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
-      envFrom: [
-        { configMapRef: { name: SHARED_CONFIG } },
-        { configMapRef: { name: serviceConfigName(service) } },
-        { secretRef: { name: SHARED_SECRET } },
-        { secretRef: { name: serviceSecretName(service) } },
-      ],
+      envFrom: serviceEnvFrom(service),
       env: storeCredentialEnv(service),
       resources: resourceRequirements(resourcesOf(service)),
       securityContext: restrictedContainerSecurityContext(),
@@ -128,7 +124,7 @@ export class ServiceWorkload extends Construct {
             labels: { ...selector, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/version': version, ...capabilityLabels(service) },
             annotations: {
               [DEFAULT_CONTAINER_ANNOTATION]: service.name,
-              [CONFIG_DIGEST_ANNOTATION]: digest(props.configData),
+              [CONFIG_DIGEST_ANNOTATION]: configDigest(props.configData.flatMap((record) => [...Object.keys(record).sort().map((key) => `${key}=${record[key]}\n`), '\0'])),
             },
           },
           spec: {
@@ -175,16 +171,6 @@ export class ServiceWorkload extends Construct {
       this.pdb = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
     }
   }
-}
-
-/** A short, stable digest of configuration data (key order independent). */
-function digest(data: readonly Record<string, string>[]): string {
-  const hash = createHash('sha256');
-  for (const record of data) {
-    for (const key of Object.keys(record).sort()) hash.update(`${key}=${record[key]}\n`);
-    hash.update('\0');
-  }
-  return hash.digest('hex').slice(0, 16);
 }
 
 /** The credentials of the stores a service uses, each read by key from its own Secret (never envFrom). */
