@@ -175,7 +175,6 @@ describe('every construct reports a bad value as an InputError', () => {
  */
 const BUG_CHECKS: readonly { readonly file: string; readonly message: string; readonly why: string }[] = [
   { file: 'scripts.ts', message: 'script ${file}: ', why: 'a .sh file and the construct filling it disagree' },
-  { file: 'checks.ts', message: 'not a quantity: ', why: 'reached only after assertResources accepted the value' },
   { file: 'ordering.ts', message: "layer '${", why: 'the LAYERS table in code, not a user input' },
   { file: 'release.ts', message: "no service '${name}'", why: 'reached only after the --tag service was checked against the catalogue' },
 ];

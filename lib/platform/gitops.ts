@@ -53,6 +53,14 @@ export const GITOPS = {
   timeoutMargin: '5m',
 } as const;
 
+/** A GITOPS duration in minutes; the durations are written as whole minutes (`'10m'`). */
+export function gitopsMinutes(key: 'timeout' | 'timeoutMargin'): number {
+  const value: string = GITOPS[key];
+  const match = /^(\d+)m$/.exec(value);
+  if (!match) throw new InputError(`GITOPS.${key} (lib/platform/gitops.ts)`, value, "allowed: whole minutes such as '10m'");
+  return Number(match[1]);
+}
+
 const KEYS = Object.keys(GITOPS_DEFAULTS) as (keyof GitOpsSpec)[];
 
 /** The `gitops:` block of a release file, validated, with defaults for what it leaves out. */

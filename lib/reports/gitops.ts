@@ -6,7 +6,7 @@ import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flu
 import { LAYERS } from '../charts/layers';
 import { LayerRank, rankLayers } from '../charts/ordering';
 import { MANAGED_BY, PART_OF } from '../platform/conventions';
-import { GITOPS, GITOPS_DEFAULTS, GitOpsSpec, repoPath } from '../platform/gitops';
+import { GITOPS, GITOPS_DEFAULTS, GitOpsSpec, gitopsMinutes, repoPath } from '../platform/gitops';
 import { isDnsLabel } from '../platform/rules';
 import { EnvironmentName } from '../platform/types';
 import { DocumentContext, DocumentGenerator } from './document';
@@ -56,15 +56,10 @@ export function layerTimeout(objects: readonly KubeObject[]): string {
     if (o.kind === 'Job' && spec?.activeDeadlineSeconds) longest = Math.max(longest, spec.activeDeadlineSeconds);
     if (o.kind === 'Deployment') longest = Math.max(longest, spec?.progressDeadlineSeconds ?? 600);
   }
-  const seconds = Math.max(parseMinutes(GITOPS.timeout) * MINUTE, longest + parseMinutes(GITOPS.timeoutMargin) * MINUTE);
+  const seconds = Math.max(gitopsMinutes('timeout') * MINUTE, longest + gitopsMinutes('timeoutMargin') * MINUTE);
   return `${Math.ceil(seconds / MINUTE)}m`;
 }
 
-function parseMinutes(duration: string): number {
-  const match = /^(\d+)m$/.exec(duration);
-  if (!match) throw new Error(`GITOPS duration '${duration}' must be whole minutes ('10m')`);
-  return Number(match[1]);
-}
 
 /**
  * A GitRepository for the environment's branch and one Kustomization per layer, depending on the layers it
