@@ -67,6 +67,11 @@ const OPERATIONS: Record<KafkaAcl['operations'][number], KafkaUserSpecAuthorizat
 /** Strimzi's label on pods that run the broker role (the selector of its own bootstrap Service). */
 const BROKER_ROLE_LABEL = 'strimzi.io/broker-role';
 
+const CLUSTER = DATA_NAMES.kafkaCluster;
+const NAMESPACE = STORE_PARTS.kafka.namespace;
+const LABELS = commonLabels('kafka', 'broker');
+const POOL_LABELS = { ...LABELS, 'strimzi.io/cluster': CLUSTER };
+
 /**
  * Kafka in KRaft mode through Strimzi (`kafka.strimzi.io/v1`): the Kafka `nx` with the broker node pool
  * `kafka`, so the brokers are the pods `nx-kafka-0..N-1` the runbook execs into, and Strimzi's image has
@@ -85,18 +90,21 @@ export class KafkaCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
-    const { environment: env, sizing } = props;
-    const cluster = DATA_NAMES.kafkaCluster;
-    const namespace = STORE_PARTS.kafka.namespace;
-    validate(subject('KafkaCluster', cluster), sizing);
-    this.quorum = sizing.dedicatedControllers > 0 ? sizing.dedicatedControllers : sizing.brokers;
+    validate(subject('KafkaCluster', DATA_NAMES.kafkaCluster), props.sizing);
+    this.quorum = props.sizing.dedicatedControllers > 0 ? props.sizing.dedicatedControllers : props.sizing.brokers;
+    this.kafka = this.addKafka(props);
+    for (const user of props.users) this.addUser(user);
+    this.brokerPool = this.addBrokerPool(props);
+    this.controllerPool = props.sizing.dedicatedControllers > 0 ? this.addControllerPool(props) : undefined;
+    this.clientService = this.addClientService();
+  }
 
-    const labels = commonLabels('kafka', 'broker');
+  /** The Kafka: listeners (TLS + SCRAM for clients, the runbook's local one), authorization, the User Operator. */
+  private addKafka(props: KafkaClusterProps): Kafka {
+    const { sizing } = props;
     const partSelector = { ...STORE_PARTS.kafka.selector };
-    const poolLabels = { ...labels, 'strimzi.io/cluster': cluster };
-
-    this.kafka = new Kafka(this, 'Resource', {
-      metadata: { name: cluster, namespace, labels },
+    return new Kafka(this, 'Resource', {
+      metadata: { name: CLUSTER, namespace: NAMESPACE, labels: LABELS },
       spec: {
         kafka: {
           version: KAFKA_VERSION,
@@ -159,110 +167,126 @@ export class KafkaCluster extends Construct {
         },
       },
     });
+  }
 
-    for (const user of props.users) {
-      const secret = kafkaPasswordSecret(user.secretUser);
-      new KafkaUser(this, `User-${user.name}`, {
-        // Named after its owner (the service, or debezium), so tooling and reviews attribute it like the owner's policies.
-        metadata: { name: user.name, namespace, labels: { ...commonLabels(user.secretUser, 'kafka-user'), 'strimzi.io/cluster': cluster } },
-        spec: {
-          authentication: {
-            type: KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
-            password: { valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
-          },
-          authorization: {
-            type: KafkaUserSpecAuthorizationType.SIMPLE,
-            acls: user.acls.map((acl) => ({
-              resource: {
-                type: acl.resource.type === 'topic' ? KafkaUserSpecAuthorizationAclsResourceType.TOPIC : KafkaUserSpecAuthorizationAclsResourceType.GROUP,
-                name: acl.resource.name,
-                patternType: acl.resource.patternType === 'prefix' ? KafkaUserSpecAuthorizationAclsResourcePatternType.PREFIX : KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL,
-              },
-              operations: acl.operations.map((op) => OPERATIONS[op]),
-            })),
-          },
+  /** One KafkaUser: SCRAM-SHA-512 with the password from its Secret, and its ACLs (authorization: simple). */
+  private addUser(user: KafkaClusterProps['users'][number]): KafkaUser {
+    const secret = kafkaPasswordSecret(user.secretUser);
+    return new KafkaUser(this, `User-${user.name}`, {
+      // Named after its owner (the service, or debezium), so tooling and reviews attribute it like the owner's policies.
+      metadata: { name: user.name, namespace: NAMESPACE, labels: { ...commonLabels(user.secretUser, 'kafka-user'), 'strimzi.io/cluster': CLUSTER } },
+      spec: {
+        authentication: {
+          type: KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
+          password: { valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
         },
-      });
-    }
-
-    const template = (part: Record<string, string>): KafkaNodePoolSpecTemplate => ({
-      pod: {
-        metadata: { labels: part },
-        priorityClassName: PRIORITY_CLASSES.data.name,
-        // Strimzi's pod template has no nodeSelector: the node pool is a required node affinity.
-        affinity: {
-          nodeAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: {
-              nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: 'In', values: [env.nodePool] }] }],
+        authorization: {
+          type: KafkaUserSpecAuthorizationType.SIMPLE,
+          acls: user.acls.map((acl) => ({
+            resource: {
+              type: acl.resource.type === 'topic' ? KafkaUserSpecAuthorizationAclsResourceType.TOPIC : KafkaUserSpecAuthorizationAclsResourceType.GROUP,
+              name: acl.resource.name,
+              patternType: acl.resource.patternType === 'prefix' ? KafkaUserSpecAuthorizationAclsResourcePatternType.PREFIX : KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL,
             },
-          },
+            operations: acl.operations.map((op) => OPERATIONS[op]),
+          })),
         },
-        topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes({ 'strimzi.io/cluster': cluster, ...part }) : undefined,
-        // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
-        securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
       },
-      kafkaContainer: { securityContext: restrictedContainerSecurityContext() },
     });
+  }
 
-    const storage = (size: string) => ({
-      type: KafkaNodePoolSpecStorageType.JBOD,
-      volumes: [
-        {
-          id: 0,
-          type: KafkaNodePoolSpecStorageVolumesType.PERSISTENT_HYPHEN_CLAIM,
-          size,
-          class: props.storageClass,
-          deleteClaim: false,
-          kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED,
-        },
-      ],
-    });
-
+  /** The broker pool `kafka` (pods nx-kafka-N); in staging its nodes are also the KRaft controllers. */
+  private addBrokerPool(props: KafkaClusterProps): KafkaNodePool {
+    const { sizing } = props;
     const combined = sizing.dedicatedControllers === 0;
-    this.brokerPool = new KafkaNodePool(this, 'BrokerPool', {
+    return new KafkaNodePool(this, 'BrokerPool', {
       metadata: {
         name: DATA_NAMES.kafkaBrokerPool,
-        namespace,
-        labels: poolLabels,
+        namespace: NAMESPACE,
+        labels: POOL_LABELS,
         // Broker ids start at 0, so the pods are nx-kafka-0, -1, -2 (the runbook's nx-kafka-0).
         annotations: { 'strimzi.io/next-node-ids': '[0-99]' },
       },
       spec: {
         replicas: sizing.brokers,
         roles: combined ? [KafkaNodePoolSpecRoles.CONTROLLER, KafkaNodePoolSpecRoles.BROKER] : [KafkaNodePoolSpecRoles.BROKER],
-        storage: storage(sizing.storageSize),
+        storage: poolStorage(sizing.storageSize, props.storageClass),
         resources: crdResources(sizing.resources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
-        template: template({ [PART_LABEL]: 'kafka' }),
+        template: poolTemplate(props.environment, { [PART_LABEL]: 'kafka' }),
       },
     });
+  }
 
-    if (!combined) {
-      this.controllerPool = new KafkaNodePool(this, 'ControllerPool', {
-        metadata: {
-          name: DATA_NAMES.kafkaControllerPool,
-          namespace,
-          labels: poolLabels,
-          annotations: { 'strimzi.io/next-node-ids': '[100-199]' },
-        },
-        spec: {
-          replicas: sizing.dedicatedControllers,
-          roles: [KafkaNodePoolSpecRoles.CONTROLLER],
-          storage: storage(sizing.controllerStorageSize),
-          resources: crdResources(sizing.controllerResources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
-          template: template({ [PART_LABEL]: 'kafka' }),
-        },
-      });
-    }
+  /** The dedicated KRaft controller pool (production). */
+  private addControllerPool(props: KafkaClusterProps): KafkaNodePool {
+    const { sizing } = props;
+    return new KafkaNodePool(this, 'ControllerPool', {
+      metadata: {
+        name: DATA_NAMES.kafkaControllerPool,
+        namespace: NAMESPACE,
+        labels: POOL_LABELS,
+        annotations: { 'strimzi.io/next-node-ids': '[100-199]' },
+      },
+      spec: {
+        replicas: sizing.dedicatedControllers,
+        roles: [KafkaNodePoolSpecRoles.CONTROLLER],
+        storage: poolStorage(sizing.controllerStorageSize, props.storageClass),
+        resources: crdResources(sizing.controllerResources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
+        template: poolTemplate(props.environment, { [PART_LABEL]: 'kafka' }),
+      },
+    });
+  }
 
-    this.clientService = new k8s.KubeService(this, 'ClientService', {
-      metadata: { name: DATA_NAMES.kafkaService, namespace, labels },
+  /** The Service `nx-kafka` the clients bootstrap from: the brokers' TLS client listener. */
+  private addClientService(): k8s.KubeService {
+    return new k8s.KubeService(this, 'ClientService', {
+      metadata: { name: DATA_NAMES.kafkaService, namespace: NAMESPACE, labels: LABELS },
       spec: {
         type: 'ClusterIP',
-        selector: { ...partSelector, [BROKER_ROLE_LABEL]: 'true' },
+        selector: { ...STORE_PARTS.kafka.selector, [BROKER_ROLE_LABEL]: 'true' },
         ports: [{ name: 'clients', port: DATA_PORTS.kafkaClients, targetPort: k8s.IntOrString.fromNumber(DATA_PORTS.kafkaClients), protocol: 'TCP' }],
       },
     });
   }
+}
+
+/** A node pool's pod template: data priority, the environment's node pool, spread, Strimzi's uid 1001. */
+function poolTemplate(env: EnvironmentSpec, part: Record<string, string>): KafkaNodePoolSpecTemplate {
+  return {
+    pod: {
+      metadata: { labels: part },
+      priorityClassName: PRIORITY_CLASSES.data.name,
+      // Strimzi's pod template has no nodeSelector: the node pool is a required node affinity.
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: 'In', values: [env.nodePool] }] }],
+          },
+        },
+      },
+      topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes({ 'strimzi.io/cluster': CLUSTER, ...part }) : undefined,
+      // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
+      securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+    },
+    kafkaContainer: { securityContext: restrictedContainerSecurityContext() },
+  };
+}
+
+/** One JBOD persistent volume per node, shared with the KRaft metadata log, kept when the pool shrinks. */
+function poolStorage(size: string, storageClass: string | undefined) {
+  return {
+    type: KafkaNodePoolSpecStorageType.JBOD,
+    volumes: [
+      {
+        id: 0,
+        type: KafkaNodePoolSpecStorageVolumesType.PERSISTENT_HYPHEN_CLAIM,
+        size,
+        class: storageClass,
+        deleteClaim: false,
+        kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED,
+      },
+    ],
+  };
 }
 
 function validate(where: string, sizing: KafkaSizing): void {
