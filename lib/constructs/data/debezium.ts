@@ -2,10 +2,12 @@ import { Construct } from 'constructs';
 import {
   KafkaConnect,
   KafkaConnectSpecAuthenticationType,
+  KafkaConnectSpecBuild,
   KafkaConnectSpecBuildOutputType,
   KafkaConnectSpecBuildPluginsArtifactsType,
   KafkaConnectSpecBuildResourcesLimits,
   KafkaConnectSpecResourcesLimits,
+  KafkaConnectSpecTemplate,
 } from '../../../imports/strimzi-kafkaconnect-kafka.strimzi.io';
 import { KafkaConnector } from '../../../imports/strimzi-kafkaconnector-kafka.strimzi.io';
 import { commonLabels, NODE_POOL_LABEL, PULL_SECRET } from '../../platform/conventions';
@@ -53,27 +55,27 @@ export class Debezium extends Construct {
 
   constructor(scope: Construct, id: string, props: DebeziumProps) {
     super(scope, id);
+    const where = subject('Debezium', DATA_NAMES.debezium);
+    assertResources(where, 'resources', props.sizing.resources);
+    validateImage(where, props);
+    this.image = props.image ?? `${props.registry}/nx-debezium-connect:${KAFKA_VERSION}-${DEBEZIUM_VERSION}`;
+    this.connect = this.addConnect(props);
+    this.connector = this.addConnector(props);
+  }
+
+  /**
+   * The KafkaConnect: TLS + SCRAM to the brokers, the directory config provider for the database credentials,
+   * and (without `image`) Strimzi's in-cluster build of the Debezium plugin.
+   */
+  private addConnect(props: DebeziumProps): KafkaConnect {
     const { environment: env, sizing } = props;
     const name = DATA_NAMES.debezium;
     const namespace = STORE_PARTS.debezium.namespace;
-    const where = subject('Debezium', name);
-    assertResources(where, 'resources', sizing.resources);
-    // A tag, a digest, or both (`repo:tag@sha256:…`, the form production requires).
-    if (props.image !== undefined && !/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|(:[A-Za-z0-9_.-]+)?@sha256:[a-f0-9]{64})$/.test(props.image)) {
-      throw new InputError(`${where}: 'image'`, props.image, 'allowed: a full image reference with a tag or digest');
-    }
-    // Production runs nothing by a movable tag. The in-cluster build is run by digest: Strimzi 1.2.0 has Kaniko
-    // write `<image>@sha256:…` to the termination log (KafkaConnectBuild `--image-name-with-digest-file`) and
-    // deploys that (ConnectBuildOperator `kubernetesBuildWaitForFinish`).
-    if (props.image !== undefined && env.requireImageDigests) assertPinned(`${where}: 'image'`, props.image);
     const built = props.image === undefined;
-    this.image = props.image ?? `${props.registry}/nx-debezium-connect:${KAFKA_VERSION}-${DEBEZIUM_VERSION}`;
-
     const labels = commonLabels('debezium', 'cdc');
-    const credentials = DATA_SECRETS.debeziumPostgres;
     const kafkaPassword = kafkaPasswordSecret('debezium');
 
-    this.connect = new KafkaConnect(this, 'Resource', {
+    return new KafkaConnect(this, 'Resource', {
       metadata: {
         name,
         namespace,
@@ -107,49 +109,18 @@ export class Debezium extends Construct {
         },
         resources: crdResources(sizing.resources, (v) => KafkaConnectSpecResourcesLimits.fromString(v)),
         image: built ? undefined : this.image,
-        build_: built
-          ? {
-              output: { type: KafkaConnectSpecBuildOutputType.DOCKER, image: this.image, pushSecret: DATA_SECRETS.debeziumBuildPush.name },
-              plugins: [
-                {
-                  name: 'debezium-postgres',
-                  artifacts: [
-                    { type: KafkaConnectSpecBuildPluginsArtifactsType.MAVEN, group: 'io.debezium', artifact: 'debezium-connector-postgres', version: DEBEZIUM_VERSION },
-                  ],
-                },
-              ],
-              resources: crdResources(
-                { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-                (v) => KafkaConnectSpecBuildResourcesLimits.fromString(v),
-              ),
-            }
-          : undefined,
-        template: {
-          pod: {
-            metadata: { labels: { [PART_LABEL]: 'debezium' } },
-            imagePullSecrets: [{ name: PULL_SECRET }],
-            priorityClassName: PRIORITY_CLASSES.data.name,
-            affinity: nodePoolAffinity(env),
-            securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
-            // Only the two keys the connector reads (as files), so a Secret without them fails the mount.
-            volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name, items: credentials.keys.map((key) => ({ key, path: key })) } }],
-          },
-          connectContainer: {
-            securityContext: restrictedContainerSecurityContext(),
-            volumeMounts: [{ name: 'postgres-credentials', mountPath: CREDENTIALS_MOUNT, readOnly: true }],
-          },
-          buildPod: built
-            ? {
-                metadata: { labels: { [PART_LABEL]: 'debezium-build' } },
-                priorityClassName: PRIORITY_CLASSES.batch.name,
-                affinity: nodePoolAffinity(env),
-              }
-            : undefined,
-        },
+        build_: built ? connectBuild(this.image) : undefined,
+        template: connectTemplate(env, built),
       },
     });
+  }
 
-    this.connector = new KafkaConnector(this, 'Connector', {
+  /** The PostgreSQL connector: pgoutput on the CNPG-declared publication and slot, credentials from files. */
+  private addConnector(props: DebeziumProps): KafkaConnector {
+    const name = DATA_NAMES.debezium;
+    const namespace = STORE_PARTS.debezium.namespace;
+    const labels = commonLabels('debezium', 'cdc');
+    return new KafkaConnector(this, 'Connector', {
       metadata: { name: 'nx-seller-core-cdc', namespace, labels: { ...labels, 'strimzi.io/cluster': name } },
       spec: {
         class: 'io.debezium.connector.postgresql.PostgresConnector',
@@ -178,6 +149,64 @@ export class Debezium extends Construct {
       },
     });
   }
+}
+
+/** `image`: a tag, a digest, or both (`repo:tag@sha256:…`, the form production requires). */
+function validateImage(where: string, props: DebeziumProps): void {
+  if (props.image === undefined) return;
+  if (!/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]+|(:[A-Za-z0-9_.-]+)?@sha256:[a-f0-9]{64})$/.test(props.image)) {
+    throw new InputError(`${where}: 'image'`, props.image, 'allowed: a full image reference with a tag or digest');
+  }
+  // Production runs nothing by a movable tag. The in-cluster build is run by digest: Strimzi 1.2.0 has Kaniko
+  // write `<image>@sha256:…` to the termination log (KafkaConnectBuild `--image-name-with-digest-file`) and
+  // deploys that (ConnectBuildOperator `kubernetesBuildWaitForFinish`).
+  if (props.environment.requireImageDigests) assertPinned(`${where}: 'image'`, props.image);
+}
+
+/** Strimzi's in-cluster build: the Debezium PostgreSQL plugin from Maven, pushed to `image`. */
+function connectBuild(image: string): KafkaConnectSpecBuild {
+  return {
+    output: { type: KafkaConnectSpecBuildOutputType.DOCKER, image, pushSecret: DATA_SECRETS.debeziumBuildPush.name },
+    plugins: [
+      {
+        name: 'debezium-postgres',
+        artifacts: [
+          { type: KafkaConnectSpecBuildPluginsArtifactsType.MAVEN, group: 'io.debezium', artifact: 'debezium-connector-postgres', version: DEBEZIUM_VERSION },
+        ],
+      },
+    ],
+    resources: crdResources(
+      { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      (v) => KafkaConnectSpecBuildResourcesLimits.fromString(v),
+    ),
+  };
+}
+
+/** The Connect and build pods: data priority, the node pool, Strimzi's uid 1001, the credentials as files. */
+function connectTemplate(env: EnvironmentSpec, built: boolean): KafkaConnectSpecTemplate {
+  const credentials = DATA_SECRETS.debeziumPostgres;
+  return {
+    pod: {
+      metadata: { labels: { [PART_LABEL]: 'debezium' } },
+      imagePullSecrets: [{ name: PULL_SECRET }],
+      priorityClassName: PRIORITY_CLASSES.data.name,
+      affinity: nodePoolAffinity(env),
+      securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+      // Only the two keys the connector reads (as files), so a Secret without them fails the mount.
+      volumes: [{ name: 'postgres-credentials', secret: { secretName: credentials.name, items: credentials.keys.map((key) => ({ key, path: key })) } }],
+    },
+    connectContainer: {
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [{ name: 'postgres-credentials', mountPath: CREDENTIALS_MOUNT, readOnly: true }],
+    },
+    buildPod: built
+      ? {
+          metadata: { labels: { [PART_LABEL]: 'debezium-build' } },
+          priorityClassName: PRIORITY_CLASSES.batch.name,
+          affinity: nodePoolAffinity(env),
+        }
+      : undefined,
+  };
 }
 
 function nodePoolAffinity(env: EnvironmentSpec) {
