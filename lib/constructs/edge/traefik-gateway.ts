@@ -35,47 +35,55 @@ export class TraefikGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: TraefikGatewayProps) {
     super(scope, id);
-    if (!Number.isInteger(props.replicas) || props.replicas < 1) {
-      throw new InputError(`TraefikGateway '${TRAEFIK.name}': 'replicas'`, props.replicas, 'allowed: a whole number >= 1');
-    }
-    const { name, namespace } = TRAEFIK;
+    validate(props);
     const labels = { ...commonLabels('traefik', 'gateway'), 'app.kubernetes.io/version': imageTag(TRAEFIK.image) };
-    const metadata = { name, namespace, labels };
-    const selector = { ...TRAEFIK.selector };
-    const watch = ['get', 'list', 'watch'];
-
+    const metadata = { name: TRAEFIK.name, namespace: TRAEFIK.namespace, labels };
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: true });
-    if (props.trustedIps.length === 0) throw new InputError(`TraefikGateway '${name}': 'trustedIps'`, props.trustedIps, 'allowed: at least one CIDR');
-    // Namespace-scoped RBAC, as the upstream chart's `rbac.namespaced: true` writes it (traefik-helm-chart
-    // templates/rbac/role.yaml): Traefik v3 with `providers.kubernetescrd.namespaces` starts one informer
-    // factory per watched namespace for the CRDs, Services, EndpointSlices, ConfigMaps and Secrets, and a
-    // cluster-scope one only for Nodes unless `disableClusterScopeResources` is set (traefik/traefik v3.7,
-    // read at v3.7.9: pkg/provider/kubernetes/crd/client.go `WatchAll`, kubernetes.go
-    // `DisableClusterScopeResources`; v3.7 writes no CRD status, so no status verbs). So a Role per watched
-    // namespace is all it needs, and Secrets outside those namespaces are out of its reach.
-    for (const watched of TRAEFIK.watchNamespaces) {
-      new k8s.KubeRole(this, `Role-${watched}`, {
-        metadata: { name, namespace: watched, labels },
-        rules: [
-          { apiGroups: [''], resources: ['services', 'secrets', 'configmaps'], verbs: watch },
-          { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-          {
-            apiGroups: ['traefik.io'],
-            resources: ['middlewares', 'middlewaretcps', 'ingressroutes', 'traefikservices', 'ingressroutetcps', 'ingressrouteudps', 'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps'],
-            verbs: watch,
-          },
-        ],
-      });
-      new k8s.KubeRoleBinding(this, `RoleBinding-${watched}`, {
-        metadata: { name, namespace: watched, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name, namespace }],
-      });
+    for (const watched of TRAEFIK.watchNamespaces) this.addWatchRbac(watched, labels);
+    this.deployment = this.addDeployment(props, metadata);
+    this.service = this.addService(metadata);
+    if (props.replicas > 1) {
+      new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector: { ...TRAEFIK.selector } });
     }
+  }
 
-    const ping = { path: '/ping', port: k8s.IntOrString.fromString('ping') };
+  /**
+   * Namespace-scoped RBAC, as the upstream chart's `rbac.namespaced: true` writes it (traefik-helm-chart
+   * templates/rbac/role.yaml): Traefik v3 with `providers.kubernetescrd.namespaces` starts one informer
+   * factory per watched namespace for the CRDs, Services, EndpointSlices, ConfigMaps and Secrets, and a
+   * cluster-scope one only for Nodes unless `disableClusterScopeResources` is set (traefik/traefik v3.7,
+   * read at v3.7.9: pkg/provider/kubernetes/crd/client.go `WatchAll`, kubernetes.go
+   * `DisableClusterScopeResources`; v3.7 writes no CRD status, so no status verbs). So a Role per watched
+   * namespace is all it needs, and Secrets outside those namespaces are out of its reach.
+   */
+  private addWatchRbac(watched: string, labels: Record<string, string>): void {
+    const { name, namespace } = TRAEFIK;
+    const watch = ['get', 'list', 'watch'];
+    new k8s.KubeRole(this, `Role-${watched}`, {
+      metadata: { name, namespace: watched, labels },
+      rules: [
+        { apiGroups: [''], resources: ['services', 'secrets', 'configmaps'], verbs: watch },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: ['traefik.io'],
+          resources: ['middlewares', 'middlewaretcps', 'ingressroutes', 'traefikservices', 'ingressroutetcps', 'ingressrouteudps', 'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps'],
+          verbs: watch,
+        },
+      ],
+    });
+    new k8s.KubeRoleBinding(this, `RoleBinding-${watched}`, {
+      metadata: { name, namespace: watched, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
+  }
+
+  /** The Deployment: zero-downtime rollouts, spread across nodes, the restricted pod and container contexts. */
+  private addDeployment(props: TraefikGatewayProps, metadata: k8s.ObjectMeta): k8s.KubeDeployment {
+    const { name } = TRAEFIK;
+    const selector = { ...TRAEFIK.selector };
     const env = props.environment;
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+    return new k8s.KubeDeployment(this, 'Resource', {
       metadata,
       spec: {
         replicas: props.replicas,
@@ -94,44 +102,7 @@ export class TraefikGateway extends Construct {
             affinity: preferDistinctNodes(selector),
             topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes(selector, { perRevision: true }) : undefined,
             containers: [
-              {
-                name: 'traefik',
-                image: TRAEFIK.image,
-                imagePullPolicy: 'IfNotPresent',
-                args: [
-                  `--entryPoints.web.address=:${TRAEFIK.ports.web}`,
-                  // Only ingress-nginx can reach this entry point (NetworkPolicy allow-ingress-traefik): X-Forwarded-For
-                  // from the pod CIDRs is its, so rate limits see the real client. Anything else is rewritten.
-                  `--entryPoints.web.forwardedHeaders.trustedIPs=${props.trustedIps.join(',')}`,
-                  // Frontends call the backends here; no forwarded header is believed, so they cannot pick the
-                  // address the rate limits key on.
-                  `--entryPoints.internal.address=:${TRAEFIK.ports.internal}`,
-                  `--entryPoints.ping.address=:${TRAEFIK.ports.ping}`,
-                  '--ping.entryPoint=ping',
-                  '--providers.kubernetescrd=true',
-                  `--providers.kubernetescrd.namespaces=${TRAEFIK.watchNamespaces.join(',')}`,
-                  '--providers.kubernetescrd.allowCrossNamespace=false',
-                  '--providers.kubernetescrd.disableClusterScopeResources=true',
-                  '--api.dashboard=false',
-                  '--accesslog=true',
-                  '--log.level=INFO',
-                  '--global.checkNewVersion=false',
-                  '--global.sendAnonymousUsage=false',
-                ],
-                ports: [
-                  { name: 'web', containerPort: TRAEFIK.ports.web, protocol: 'TCP' },
-                  { name: 'internal', containerPort: TRAEFIK.ports.internal, protocol: 'TCP' },
-                  { name: 'ping', containerPort: TRAEFIK.ports.ping, protocol: 'TCP' },
-                ],
-                readinessProbe: { httpGet: ping, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
-                livenessProbe: { httpGet: ping, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-                resources: resourceRequirements(TRAEFIK.resources),
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [
-                  { name: 'tmp', mountPath: '/tmp' },
-                  { name: 'data', mountPath: '/data' },
-                ],
-              },
+              traefikContainer(props.trustedIps),
             ],
             volumes: [
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
@@ -141,7 +112,12 @@ export class TraefikGateway extends Construct {
         },
       },
     });
-    this.service = new k8s.KubeService(this, 'Service', {
+  }
+
+  /** The ClusterIP Service: `web` for ingress-nginx, `internal` for the frontends. */
+  private addService(metadata: k8s.ObjectMeta): k8s.KubeService {
+    const selector = { ...TRAEFIK.selector };
+    return new k8s.KubeService(this, 'Service', {
       metadata,
       spec: {
         type: 'ClusterIP',
@@ -152,8 +128,55 @@ export class TraefikGateway extends Construct {
         ],
       },
     });
-    if (props.replicas > 1) {
-      new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector });
-    }
   }
+}
+
+function validate(props: TraefikGatewayProps): void {
+  if (!Number.isInteger(props.replicas) || props.replicas < 1) {
+    throw new InputError(`TraefikGateway '${TRAEFIK.name}': 'replicas'`, props.replicas, 'allowed: a whole number >= 1');
+  }
+  if (props.trustedIps.length === 0) throw new InputError(`TraefikGateway '${TRAEFIK.name}': 'trustedIps'`, props.trustedIps, 'allowed: at least one CIDR');
+}
+
+/** The traefik container: the entry points, the CRD provider scoped to the watched namespaces, /ping probes. */
+function traefikContainer(trustedIps: readonly string[]): k8s.Container {
+  const ping = { path: '/ping', port: k8s.IntOrString.fromString('ping') };
+  return {
+  name: 'traefik',
+  image: TRAEFIK.image,
+  imagePullPolicy: 'IfNotPresent',
+  args: [
+    `--entryPoints.web.address=:${TRAEFIK.ports.web}`,
+    // Only ingress-nginx can reach this entry point (NetworkPolicy allow-ingress-traefik): X-Forwarded-For
+    // from the pod CIDRs is its, so rate limits see the real client. Anything else is rewritten.
+    `--entryPoints.web.forwardedHeaders.trustedIPs=${trustedIps.join(',')}`,
+    // Frontends call the backends here; no forwarded header is believed, so they cannot pick the
+    // address the rate limits key on.
+    `--entryPoints.internal.address=:${TRAEFIK.ports.internal}`,
+    `--entryPoints.ping.address=:${TRAEFIK.ports.ping}`,
+    '--ping.entryPoint=ping',
+    '--providers.kubernetescrd=true',
+    `--providers.kubernetescrd.namespaces=${TRAEFIK.watchNamespaces.join(',')}`,
+    '--providers.kubernetescrd.allowCrossNamespace=false',
+    '--providers.kubernetescrd.disableClusterScopeResources=true',
+    '--api.dashboard=false',
+    '--accesslog=true',
+    '--log.level=INFO',
+    '--global.checkNewVersion=false',
+    '--global.sendAnonymousUsage=false',
+  ],
+  ports: [
+    { name: 'web', containerPort: TRAEFIK.ports.web, protocol: 'TCP' },
+    { name: 'internal', containerPort: TRAEFIK.ports.internal, protocol: 'TCP' },
+    { name: 'ping', containerPort: TRAEFIK.ports.ping, protocol: 'TCP' },
+  ],
+  readinessProbe: { httpGet: ping, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+  livenessProbe: { httpGet: ping, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+  resources: resourceRequirements(TRAEFIK.resources),
+  securityContext: restrictedContainerSecurityContext(),
+  volumeMounts: [
+    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'data', mountPath: '/data' },
+  ],
+};
 }
