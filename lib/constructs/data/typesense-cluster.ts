@@ -22,6 +22,10 @@ export interface TypesenseClusterProps {
   readonly storageClass?: string;
 }
 
+const NAME = DATA_NAMES.typesense;
+const NAMESPACE = STORE_PARTS.typesense.namespace;
+const HEADLESS = `${NAME}-headless`;
+
 /**
  * Typesense `nx-typesense` in nx-search: a StatefulSet whose nodes find each other through a nodes file of
  * pod DNS names (Raft peering on 8107, API on 8108), the admin API key from a Secret, `/health` probes, a
@@ -39,42 +43,39 @@ export class TypesenseCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: TypesenseClusterProps) {
     super(scope, id);
-    const { environment: env, sizing } = props;
-    const name = DATA_NAMES.typesense;
-    const namespace = STORE_PARTS.typesense.namespace;
-    const where = subject('TypesenseCluster', name);
-    assertInteger(where, 'nodes', sizing.nodes, 1, 9);
-    assertOdd(where, 'nodes', sizing.nodes, 'Raft needs a strict majority: 1, 3 or 5 nodes; an even count tolerates no more failures than one node fewer');
-    assertStorageSize(where, 'storageSize', sizing.storageSize);
-    assertResources(where, 'resources', sizing.resources);
-
-    const headless = `${name}-headless`;
+    validate(props.sizing);
     const selector = { ...STORE_PARTS.typesense.selector };
-    const metadata = { name, namespace, labels: { ...commonLabels('typesense', 'search'), ...selector } };
-
-    this.nodesFile = Array.from(
-      { length: sizing.nodes },
-      (_, i) => `${name}-${i}.${clusterHost(headless, namespace)}:${DATA_PORTS.typesensePeering}:${DATA_PORTS.typesenseApi}`,
-    ).join(',');
-    this.nodesConfig = new k8s.KubeConfigMap(this, 'Nodes', { metadata: { ...metadata, name: `${name}-nodes` }, data: { nodes: this.nodesFile } });
-
+    const metadata = { name: NAME, namespace: NAMESPACE, labels: { ...commonLabels('typesense', 'search'), ...selector } };
+    this.nodesFile = nodesFile(props.sizing.nodes);
+    this.nodesConfig = new k8s.KubeConfigMap(this, 'Nodes', { metadata: { ...metadata, name: `${NAME}-nodes` }, data: { nodes: this.nodesFile } });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+    [this.headlessService, this.clientService] = this.addServices(metadata, selector);
+    this.statefulSet = this.addStatefulSet(props, metadata, selector);
+    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
+  }
 
-    const apiPort: k8s.ServicePort = { name: 'http', port: DATA_PORTS.typesenseApi, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' };
-    this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { ...metadata, name: headless },
-      spec: {
-        clusterIp: 'None',
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [apiPort, { name: 'peering', port: DATA_PORTS.typesensePeering, targetPort: k8s.IntOrString.fromString('peering'), protocol: 'TCP' }],
-      },
-    });
-    this.clientService = new k8s.KubeService(this, 'Service', { metadata, spec: { type: 'ClusterIP', selector, ports: [apiPort] } });
+  /** The headless Service (peering, pod DNS names for the nodes file) and the client Service (API only). */
+  private addServices(metadata: k8s.ObjectMeta, selector: Record<string, string>): [k8s.KubeService, k8s.KubeService] {
+  const apiPort: k8s.ServicePort = { name: 'http', port: DATA_PORTS.typesenseApi, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' };
+  const headless = new k8s.KubeService(this, 'HeadlessService', {
+    metadata: { ...metadata, name: HEADLESS },
+    spec: {
+      clusterIp: 'None',
+      publishNotReadyAddresses: true,
+      selector,
+      ports: [apiPort, { name: 'peering', port: DATA_PORTS.typesensePeering, targetPort: k8s.IntOrString.fromString('peering'), protocol: 'TCP' }],
+    },
+  });
+  const client = new k8s.KubeService(this, 'Service', { metadata, spec: { type: 'ClusterIP', selector, ports: [apiPort] } });
+    return [headless, client];
+  }
 
-    const health: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
-    const secret = DATA_SECRETS.typesense;
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+  /** The StatefulSet: parallel start, one data volume per node, spread across nodes. */
+  private addStatefulSet(props: TypesenseClusterProps, metadata: k8s.ObjectMeta, selector: Record<string, string>): k8s.KubeStatefulSet {
+    const { environment: env, sizing } = props;
+    const name = NAME;
+    const headless = HEADLESS;
+    return new k8s.KubeStatefulSet(this, 'Resource', {
       metadata,
       spec: {
         serviceName: headless,
@@ -94,39 +95,7 @@ export class TypesenseCluster extends Construct {
             // A leader hands over and flushes its state on SIGTERM; give it time.
             terminationGracePeriodSeconds: 120,
             containers: [
-              {
-                name: 'typesense',
-                image: DATA_IMAGES.typesense,
-                imagePullPolicy: 'IfNotPresent',
-                args: [
-                  '--data-dir=/data',
-                  `--api-port=${DATA_PORTS.typesenseApi}`,
-                  `--peering-port=${DATA_PORTS.typesensePeering}`,
-                  '--peering-address=$(POD_IP)',
-                  '--nodes=/etc/typesense/nodes',
-                  // A pod that comes back with a new IP would otherwise keep its stale peer list and never rejoin.
-                  '--reset-peers-on-error',
-                ],
-                ports: [
-                  { name: 'http', containerPort: DATA_PORTS.typesenseApi, protocol: 'TCP' },
-                  { name: 'peering', containerPort: DATA_PORTS.typesensePeering, protocol: 'TCP' },
-                ],
-                env: [
-                  { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-                  { name: 'TYPESENSE_API_KEY', valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
-                ],
-                resources: resourceRequirements(sizing.resources),
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [
-                  { name: 'data', mountPath: '/data' },
-                  { name: 'nodes', mountPath: '/etc/typesense', readOnly: true },
-                  TMP_MOUNT,
-                ],
-                startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 120 },
-                // /health answers 503 while a node catches up with the leader: not ready, but alive.
-                readinessProbe: { httpGet: health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-              },
+              typesenseContainer(sizing),
             ],
             volumes: [{ name: 'nodes', configMap: { name: `${name}-nodes`, defaultMode: 0o444 } }, TMP_VOLUME],
             affinity: preferDistinctNodes(selector),
@@ -136,7 +105,60 @@ export class TypesenseCluster extends Construct {
         volumeClaimTemplates: [dataVolumeClaim(selector, sizing.storageSize, props.storageClass)],
       },
     });
-
-    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata, selector }).resource;
   }
+}
+
+function validate(sizing: TypesenseClusterProps['sizing']): void {
+  const where = subject('TypesenseCluster', NAME);
+  assertInteger(where, 'nodes', sizing.nodes, 1, 9);
+  assertOdd(where, 'nodes', sizing.nodes, 'Raft needs a strict majority: 1, 3 or 5 nodes; an even count tolerates no more failures than one node fewer');
+  assertStorageSize(where, 'storageSize', sizing.storageSize);
+  assertResources(where, 'resources', sizing.resources);
+}
+
+/** `<pod DNS>:<peering port>:<api port>` of every node, comma-separated (Typesense's --nodes file). */
+function nodesFile(nodes: number): string {
+  return Array.from(
+    { length: nodes },
+    (_, i) => `${NAME}-${i}.${clusterHost(HEADLESS, NAMESPACE)}:${DATA_PORTS.typesensePeering}:${DATA_PORTS.typesenseApi}`,
+  ).join(',');
+}
+
+/** The typesense container: Raft peering on the pod IP, the nodes file, /health for readiness. */
+function typesenseContainer(sizing: TypesenseClusterProps['sizing']): k8s.Container {
+  const health: k8s.HttpGetAction = { path: '/health', port: k8s.IntOrString.fromString('http') };
+  const secret = DATA_SECRETS.typesense;
+  return {
+  name: 'typesense',
+  image: DATA_IMAGES.typesense,
+  imagePullPolicy: 'IfNotPresent',
+  args: [
+    '--data-dir=/data',
+    `--api-port=${DATA_PORTS.typesenseApi}`,
+    `--peering-port=${DATA_PORTS.typesensePeering}`,
+    '--peering-address=$(POD_IP)',
+    '--nodes=/etc/typesense/nodes',
+    // A pod that comes back with a new IP would otherwise keep its stale peer list and never rejoin.
+    '--reset-peers-on-error',
+  ],
+  ports: [
+    { name: 'http', containerPort: DATA_PORTS.typesenseApi, protocol: 'TCP' },
+    { name: 'peering', containerPort: DATA_PORTS.typesensePeering, protocol: 'TCP' },
+  ],
+  env: [
+    { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    { name: 'TYPESENSE_API_KEY', valueFrom: { secretKeyRef: { name: secret.name, key: secret.keys[0] } } },
+  ],
+  resources: resourceRequirements(sizing.resources),
+  securityContext: restrictedContainerSecurityContext(),
+  volumeMounts: [
+    { name: 'data', mountPath: '/data' },
+    { name: 'nodes', mountPath: '/etc/typesense', readOnly: true },
+    TMP_MOUNT,
+  ],
+  startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 120 },
+  // /health answers 503 while a node catches up with the leader: not ready, but alive.
+  readinessProbe: { httpGet: health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+  livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+};
 }
