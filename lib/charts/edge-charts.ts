@@ -14,12 +14,14 @@ import {
   ingressNamespacesOf,
   INGRESS_NGINX,
   PORTAINER,
+  PublicHost,
   publicHosts,
   RATE_LIMITS,
   tlsSecretOf,
   TRAEFIK,
 } from '../platform/edge';
 import { InputError } from '../platform/errors';
+import { PlatformSpec, ServiceSpec } from '../platform/types';
 import { PRIORITY_CLASSES } from '../platform/priorities';
 import { CLUSTER_NETWORK_DEFAULTS, ClusterNetwork } from '../platform/network-inputs';
 import { EnvironmentContext, LayerChart } from './layer-chart';
@@ -98,106 +100,113 @@ export class RoutesChart extends LayerChart {
     super(scope, { folder, context });
     const { platform, environment } = context;
     const hosts = publicHosts(platform, environment);
+    for (const h of hosts) this.addPublicIngress(h);
+    for (const namespace of new Set(platform.services.map(namespaceOf))) this.addSecurityHeaders(namespace);
+    for (const [serviceName, limit] of Object.entries(RATE_LIMITS)) this.addRateLimit(platform, serviceName, limit);
+    for (const h of hosts) for (const service of h.services) this.addRoute(h, service);
+    if (EDGE_SETTINGS[environment.name].portainer) this.addPortainerIngress(context.release.network ?? CLUSTER_NETWORK_DEFAULTS);
+  }
 
-    for (const h of hosts) {
-      const name = `public-${h.key}`;
-      new k8s.KubeIngress(this, `Ingress-${h.key}`, {
-        metadata: {
-          name,
-          namespace: TRAEFIK.namespace,
-          labels: commonLabels(name, 'ingress'),
-          annotations: { [CLUSTER_ISSUER_ANNOTATION]: CLUSTER_ISSUER.name, 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' },
-        },
-        spec: {
-          ingressClassName: INGRESS_NGINX.className,
-          tls: [{ hosts: [h.host], secretName: tlsSecretOf(h.host) }],
-          rules: [
-            {
-              host: h.host,
-              http: {
-                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: TRAEFIK.name, port: { number: TRAEFIK.servicePort } } } }],
-              },
+  /** A public host: TLS from the cluster issuer at ingress-nginx, everything forwarded to Traefik. */
+  private addPublicIngress(h: PublicHost): void {
+    const name = `public-${h.key}`;
+    new k8s.KubeIngress(this, `Ingress-${h.key}`, {
+      metadata: {
+        name,
+        namespace: TRAEFIK.namespace,
+        labels: commonLabels(name, 'ingress'),
+        annotations: { [CLUSTER_ISSUER_ANNOTATION]: CLUSTER_ISSUER.name, 'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true' },
+      },
+      spec: {
+        ingressClassName: INGRESS_NGINX.className,
+        tls: [{ hosts: [h.host], secretName: tlsSecretOf(h.host) }],
+        rules: [
+          {
+            host: h.host,
+            http: {
+              paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: TRAEFIK.name, port: { number: TRAEFIK.servicePort } } } }],
             },
-          ],
-        },
-      });
-    }
-
-    const namespaces = [...new Set(platform.services.map(namespaceOf))];
-    for (const namespace of namespaces) {
-      new Middleware(this, `Headers-${namespace}`, {
-        metadata: { name: SECURITY_HEADERS, namespace, labels: commonLabels(SECURITY_HEADERS, 'middleware') },
-        spec: {
-          headers: {
-            contentTypeNosniff: true,
-            frameDeny: true,
-            referrerPolicy: 'strict-origin-when-cross-origin',
-            customResponseHeaders: { Server: '', 'X-Powered-By': '' },
           },
-        },
-      });
-    }
-    for (const [serviceName, limit] of Object.entries(RATE_LIMITS)) {
-      const service = platform.services.find((s) => s.name === serviceName);
-      if (!service) throw new InputError('RATE_LIMITS (lib/platform/edge.ts)', serviceName, `allowed: a service of the catalogue (${platform.services.map((s) => s.name).join(', ')})`);
-      new Middleware(this, `RateLimit-${serviceName}`, {
-        metadata: { name: rateLimitName(serviceName), namespace: namespaceOf(service), labels: commonLabels(rateLimitName(serviceName), 'middleware') },
-        spec: {
-          rateLimit: {
-            average: limit.average,
-            burst: limit.burst,
-            period: MiddlewareSpecRateLimitPeriod.fromString('1s'),
-            // ingress-nginx appends the client address to X-Forwarded-For; the rightmost entry is the client.
-            sourceCriterion: { ipStrategy: { depth: 1 } },
-          },
-        },
-      });
-    }
+        ],
+      },
+    });
+  }
 
-    for (const h of hosts) {
-      for (const service of h.services) {
-        const match =
-          service.tier === 'backend'
-            ? `Host(\`${h.host}\`) && (Path(\`/v1/api/${apiSegmentOf(service)}\`) || PathPrefix(\`/v1/api/${apiSegmentOf(service)}/\`))`
-            : `Host(\`${h.host}\`)`;
-        const middlewares = [...(RATE_LIMITS[service.name] ? [{ name: rateLimitName(service.name) }] : []), { name: SECURITY_HEADERS }];
-        new IngressRoute(this, `Route-${service.name}`, {
-          metadata: { name: workloadName(service), namespace: namespaceOf(service), labels: commonLabels(service.name, 'route') },
-          spec: {
-            entryPoints: ['web', 'internal'],
-            routes: [
-              {
-                kind: IngressRouteSpecRoutesKind.RULE,
-                match,
-                middlewares,
-                services: [{ name: workloadName(service), port: IngressRouteSpecRoutesServicesPort.fromNumber(APP_PORT) }],
-              },
-            ],
-          },
-        });
-      }
-    }
+  /** The security headers every route of a namespace adds. */
+  private addSecurityHeaders(namespace: string): void {
+    new Middleware(this, `Headers-${namespace}`, {
+      metadata: { name: SECURITY_HEADERS, namespace, labels: commonLabels(SECURITY_HEADERS, 'middleware') },
+      spec: {
+        headers: {
+          contentTypeNosniff: true,
+          frameDeny: true,
+          referrerPolicy: 'strict-origin-when-cross-origin',
+          customResponseHeaders: { Server: '', 'X-Powered-By': '' },
+        },
+      },
+    });
+  }
 
-    if (EDGE_SETTINGS[environment.name].portainer) {
-      const network = context.release.network ?? CLUSTER_NETWORK_DEFAULTS;
-      new k8s.KubeIngress(this, 'Portainer', {
-        metadata: {
-          name: PORTAINER.ingressName,
-          namespace: PORTAINER.namespace,
-          labels: commonLabels(PORTAINER.ingressName, 'ingress'),
-          annotations: adminAnnotations(network),
+  /** A service's rate limit, keyed on the client address ingress-nginx appended. */
+  private addRateLimit(platform: PlatformSpec, serviceName: string, limit: (typeof RATE_LIMITS)[string]): void {
+    const service = platform.services.find((s) => s.name === serviceName);
+    if (!service) throw new InputError('RATE_LIMITS (lib/platform/edge.ts)', serviceName, `allowed: a service of the catalogue (${platform.services.map((s) => s.name).join(', ')})`);
+    new Middleware(this, `RateLimit-${serviceName}`, {
+      metadata: { name: rateLimitName(serviceName), namespace: namespaceOf(service), labels: commonLabels(rateLimitName(serviceName), 'middleware') },
+      spec: {
+        rateLimit: {
+          average: limit.average,
+          burst: limit.burst,
+          period: MiddlewareSpecRateLimitPeriod.fromString('1s'),
+          // ingress-nginx appends the client address to X-Forwarded-For; the rightmost entry is the client.
+          sourceCriterion: { ipStrategy: { depth: 1 } },
         },
-        spec: {
-          ingressClassName: INGRESS_NGINX.className,
-          tls: [{ hosts: [PORTAINER.host], secretName: PORTAINER.tlsSecret }],
-          rules: [
-            {
-              host: PORTAINER.host,
-              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: PORTAINER.service, port: { number: PORTAINER.port } } } }] },
-            },
-          ],
-        },
-      });
-    }
+      },
+    });
+  }
+
+  /** A service's route on its host: backends under /v1/api/<segment>, frontends the whole host. */
+  private addRoute(h: PublicHost, service: ServiceSpec): void {
+    const match =
+      service.tier === 'backend'
+        ? `Host(\`${h.host}\`) && (Path(\`/v1/api/${apiSegmentOf(service)}\`) || PathPrefix(\`/v1/api/${apiSegmentOf(service)}/\`))`
+        : `Host(\`${h.host}\`)`;
+    const middlewares = [...(RATE_LIMITS[service.name] ? [{ name: rateLimitName(service.name) }] : []), { name: SECURITY_HEADERS }];
+    new IngressRoute(this, `Route-${service.name}`, {
+      metadata: { name: workloadName(service), namespace: namespaceOf(service), labels: commonLabels(service.name, 'route') },
+      spec: {
+        entryPoints: ['web', 'internal'],
+        routes: [
+          {
+            kind: IngressRouteSpecRoutesKind.RULE,
+            match,
+            middlewares,
+            services: [{ name: workloadName(service), port: IngressRouteSpecRoutesServicesPort.fromNumber(APP_PORT) }],
+          },
+        ],
+      },
+    });
+  }
+
+  /** Portainer's admin UI: only from the admin allow-list and, where configured, behind the auth endpoint. */
+  private addPortainerIngress(network: ClusterNetwork): void {
+    new k8s.KubeIngress(this, 'Portainer', {
+      metadata: {
+        name: PORTAINER.ingressName,
+        namespace: PORTAINER.namespace,
+        labels: commonLabels(PORTAINER.ingressName, 'ingress'),
+        annotations: adminAnnotations(network),
+      },
+      spec: {
+        ingressClassName: INGRESS_NGINX.className,
+        tls: [{ hosts: [PORTAINER.host], secretName: PORTAINER.tlsSecret }],
+        rules: [
+          {
+            host: PORTAINER.host,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: PORTAINER.service, port: { number: PORTAINER.port } } } }] },
+          },
+        ],
+      },
+    });
   }
 }
