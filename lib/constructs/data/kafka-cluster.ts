@@ -199,39 +199,36 @@ export class KafkaCluster extends Construct {
   private addBrokerPool(props: KafkaClusterProps): KafkaNodePool {
     const { sizing } = props;
     const combined = sizing.dedicatedControllers === 0;
-    return new KafkaNodePool(this, 'BrokerPool', {
-      metadata: {
-        name: DATA_NAMES.kafkaBrokerPool,
-        namespace: NAMESPACE,
-        labels: POOL_LABELS,
-        // Broker ids start at 0, so the pods are nx-kafka-0, -1, -2 (the runbook's nx-kafka-0).
-        annotations: { 'strimzi.io/next-node-ids': '[0-99]' },
-      },
-      spec: {
-        replicas: sizing.brokers,
-        roles: combined ? [KafkaNodePoolSpecRoles.CONTROLLER, KafkaNodePoolSpecRoles.BROKER] : [KafkaNodePoolSpecRoles.BROKER],
-        storage: poolStorage(sizing.storageSize, props.storageClass),
-        resources: crdResources(sizing.resources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
-        template: poolTemplate(props.environment, { [PART_LABEL]: 'kafka' }),
-      },
-    });
+    const roles = combined ? [KafkaNodePoolSpecRoles.CONTROLLER, KafkaNodePoolSpecRoles.BROKER] : [KafkaNodePoolSpecRoles.BROKER];
+    // Broker ids start at 0, so the pods are nx-kafka-0, -1, -2 (the runbook's nx-kafka-0).
+    return this.addPool('BrokerPool', DATA_NAMES.kafkaBrokerPool, '[0-99]', props, { replicas: sizing.brokers, roles, storageSize: sizing.storageSize, resources: sizing.resources });
   }
 
   /** The dedicated KRaft controller pool (production). */
   private addControllerPool(props: KafkaClusterProps): KafkaNodePool {
     const { sizing } = props;
-    return new KafkaNodePool(this, 'ControllerPool', {
-      metadata: {
-        name: DATA_NAMES.kafkaControllerPool,
-        namespace: NAMESPACE,
-        labels: POOL_LABELS,
-        annotations: { 'strimzi.io/next-node-ids': '[100-199]' },
-      },
+    return this.addPool('ControllerPool', DATA_NAMES.kafkaControllerPool, '[100-199]', props, {
+      replicas: sizing.dedicatedControllers,
+      roles: [KafkaNodePoolSpecRoles.CONTROLLER],
+      storageSize: sizing.controllerStorageSize,
+      resources: sizing.controllerResources,
+    });
+  }
+
+  private addPool(
+    id: string,
+    name: string,
+    nodeIds: string,
+    props: KafkaClusterProps,
+    pool: { replicas: number; roles: KafkaNodePoolSpecRoles[]; storageSize: string; resources: KafkaSizing['resources'] },
+  ): KafkaNodePool {
+    return new KafkaNodePool(this, id, {
+      metadata: { name, namespace: NAMESPACE, labels: POOL_LABELS, annotations: { 'strimzi.io/next-node-ids': nodeIds } },
       spec: {
-        replicas: sizing.dedicatedControllers,
-        roles: [KafkaNodePoolSpecRoles.CONTROLLER],
-        storage: poolStorage(sizing.controllerStorageSize, props.storageClass),
-        resources: crdResources(sizing.controllerResources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
+        replicas: pool.replicas,
+        roles: pool.roles,
+        storage: poolStorage(pool.storageSize, props.storageClass),
+        resources: crdResources(pool.resources, (v) => KafkaNodePoolSpecResourcesLimits.fromString(v)),
         template: poolTemplate(props.environment, { [PART_LABEL]: 'kafka' }),
       },
     });
