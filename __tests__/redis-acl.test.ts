@@ -1,12 +1,13 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { SERVICES } from '../lib/platform/services';
 import { env, find, tempDir } from './helpers';
 
 /**
  * The Redis ConfigMap run for real: Debian's redis-server and redis-cli, six nodes of the production
- * configuration on 127.0.0.1 ports 7100-7105 (bus +10000) standing in for the pods' 6379, prepare.sh and
+ * configuration on 127.0.0.1 ports picked free at run time (bus +10000) standing in for the pods' 6379, prepare.sh and
  * create-cluster.sh exactly as generated (paths moved into a temp dir; `getent` answers the pod DNS names with
  * stand-in addresses, and a redis-cli wrapper maps those names, addresses and 6379 to the node's port). Then
  * every user does what its ACL allows and nothing else.
@@ -17,7 +18,25 @@ const available = server.status === 0;
 if (!available) console.log('redis ACL behaviour: skipped (redis-server/redis-cli not installed; .ci/run installs Debian redis-server)');
 
 const NODES = 6;
-const port = (i: number) => 7100 + i;
+/** Each node's port, picked at run time (two runs on one machine must not meet): see startNode. */
+const ports: number[] = [];
+const port = (i: number) => ports[i];
+
+/** Whether 127.0.0.1:<p> can be bound right now. */
+const canBind = (p: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(p, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+/** A port in 10000-19999 free now, with its cluster bus port (+10000) free too: both below Linux's ephemeral range (32768+). */
+async function freePortPair(taken: readonly number[]): Promise<number> {
+  for (;;) {
+    const p = 10000 + Math.floor(Math.random() * 10000);
+    if (!taken.includes(p) && (await canBind(p)) && (await canBind(p + 10000))) return p;
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The address getent gives the Job for pod i (mapped back to 127.0.0.1:<port> by the wrapper). */
 const podIp = (i: number) => `10.99.0.${10 + i}`;
 const domain = 'nx-redis-headless.nx-broker.svc.cluster.local';
@@ -47,18 +66,36 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
     fs.mkdirSync(path.join(dir, 'bin'));
     const table = Array.from({ length: NODES }, (_, i) => `${host(i)}) echo "${podIp(i)}      ${host(i)}" ;;`).join('\n');
     fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
-    // redis-cli as the Job runs it, with the pod DNS names resolved by the same table.
-    const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
-    const ports = Array.from({ length: NODES }, (_, i) => `${host(i)}) port=${port(i)} ;;`).join(' ');
-    const names = Array.from({ length: NODES }, (_, i) => `${host(i)}) a=127.0.0.1 ;; ${podIp(i)}:6379) a=127.0.0.1:${port(i)} ;;`).join(' ');
-    fs.writeFileSync(
-      path.join(dir, 'bin', 'redis-cli'),
-      `#!/bin/sh\nport=6379\nfor a in "$@"; do case "$a" in ${ports} esac; done\nn=$#; i=0; prev=\nwhile [ $i -lt $n ]; do a=$1; shift; orig=$a; case "$a" in ${names} esac; [ "$prev" = "-p" ] && a=$port; set -- "$@" "$a"; prev=$orig; i=$((i+1)); done\nexec ${real} "$@"\n`,
-      { mode: 0o755 },
-    );
+    // redis-cli as the Job runs it, with the pod DNS names resolved by the same table (written once the ports are known).
+    const writeRedisCli = () => {
+      const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
+      const portCases = Array.from({ length: NODES }, (_, i) => `${host(i)}) port=${port(i)} ;;`).join(' ');
+      const names = Array.from({ length: NODES }, (_, i) => `${host(i)}) a=127.0.0.1 ;; ${podIp(i)}:6379) a=127.0.0.1:${port(i)} ;;`).join(' ');
+      fs.writeFileSync(
+        path.join(dir, 'bin', 'redis-cli'),
+        `#!/bin/sh\nport=6379\nfor a in "$@"; do case "$a" in ${portCases} esac; done\nn=$#; i=0; prev=\nwhile [ $i -lt $n ]; do a=$1; shift; orig=$a; case "$a" in ${names} esac; [ "$prev" = "-p" ] && a=$port; set -- "$@" "$a"; prev=$orig; i=$((i+1)); done\nexec ${real} "$@"\n`,
+        { mode: 0o755 },
+      );
+    };
 
-    for (let i = 0; i < NODES; i++) {
+    // A port free when picked may be taken before redis-server binds it (another run): then that server exits
+    // and the node starts again on another port; a server answering on the port is only accepted if its
+    // process_id is ours. The nodes start concurrently.
+    const startNode = async (i: number): Promise<ChildProcess> => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        ports[i] = await freePortPair(ports.filter((_, j) => j !== i));
+        const child = launch(i);
+        for (let t = 0; t < 200 && child.exitCode === null && child.signalCode === null; t++) {
+          if (new RegExp(`^process_id:${child.pid}\\s*$`, 'm').test(cli(i, 'nx-admin', passwordOf('admin-password'), 'info', 'server'))) return child;
+          await sleep(50);
+        }
+        await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGKILL'))));
+      }
+      throw new Error(`redis-server node ${i} did not start on a free port in 20 attempts`);
+    };
+    const launch = (i: number): ChildProcess => {
       const node = path.join(dir, `node${i}`);
+      fs.rmSync(node, { recursive: true, force: true });
       for (const d of ['etc', 'run', 'data']) fs.mkdirSync(path.join(node, d), { recursive: true });
       // One loopback address per node instead of one pod each: bind and paths are the only changes.
       const conf = data['redis.conf'].replace(/^port 6379$/m, `port ${port(i)}`).replace(/\/data/g, `${node}/data`);
@@ -71,8 +108,12 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
         .replace(/\/data\//g, `${node}/data/`);
       const result = spawnSync('sh', ['-c', prepare], { encoding: 'utf8', env: { PATH: process.env.PATH, POD_IP: '127.0.0.1', POD_NAME: `nx-redis-${i}`, CLUSTER_DOMAIN: domain } });
       if (result.status !== 0) throw new Error(`prepare.sh failed on node ${i}: ${result.stderr}`);
-      servers.push(spawn('redis-server', [path.join(node, 'run', 'redis.conf')], { stdio: 'ignore' }));
-    }
+      const child = spawn('redis-server', [path.join(node, 'run', 'redis.conf')], { stdio: 'ignore' });
+      servers.push(child);
+      return child;
+    };
+    await Promise.all(Array.from({ length: NODES }, (_, i) => startNode(i)));
+    writeRedisCli();
     const script = data['create-cluster.sh'];
     created = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 120000, env: { PATH: `${dir}/bin:${process.env.PATH}`, REDISCLI_AUTH: passwordOf('admin-password') } });
     // Replicas authenticate to their masters as nx-replication: wait for every link.
