@@ -22,7 +22,9 @@ async function clusterInfo(runner: PodRunner, pod: RunningPod): Promise<string> 
 }
 
 describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, ConfigMap and create Job', ['/usr/bin/redis-server', '/usr/bin/redis-cli'], () => {
-  it.each(['staging', 'production'] as const)(
+  // The scenarios run at once: each has its own PodRunner (its own network namespaces, folders and processes),
+  // and most of a scenario's time is waiting on servers and probes.
+  it.concurrent.each(['staging', 'production'] as const)(
     '%s: the cluster forms, every pod turns ready, it survives a pod restart with a new address and all pods restarting at once',
     async (name) => {
       const synth = env(name);
