@@ -48,12 +48,32 @@ function render(diagrams: readonly { name: string; source: string; file?: string
   return JSON.parse(run.stdout) as Rendered[];
 }
 
+const ENVS = ['staging', 'production'];
+const wide = ['flowchart LR', ...Array.from({ length: 12 }, (_, i) => `  n${i}["a long node label number ${i}"] --> n${i + 1}`)].join('\n');
+/** The two diagrams of the test that shows the render can fail. */
+const PROBES = [
+  { name: 'broken', source: 'flowchart LR\n  a -->|"x| b' },
+  { name: 'wide', source: wide },
+];
+
 (usable ? describe : describe.skip)('Mermaid diagrams of the generated READMEs (parsed and rendered in Chromium)', () => {
-  test.each(['staging', 'production'])('%s: every diagram parses, renders, and stays under the limits', (env) => {
-    const diagrams = diagramsOf(env).map((d) => ({ ...d, file: env }));
+  // One Chromium start for every diagram of the file (each environment's, then the probes): starting Chromium
+  // and loading Mermaid is most of a render's cost. The renderer answers one result per diagram, in order.
+  const inputs = [...ENVS.map((env) => diagramsOf(env).map((d) => ({ ...d, file: env }))), PROBES];
+  let outputs: Rendered[][] = [];
+  beforeAll(() => {
+    const results = render(inputs.flat());
+    let at = 0;
+    outputs = inputs.map((group) => results.slice(at, (at += group.length)));
+    if (at !== results.length) throw new Error(`render-mermaid.mjs answered ${results.length} results for ${at} diagrams`);
+  }, 300_000);
+
+  test.each(ENVS)('%s: every diagram parses, renders, and stays under the limits', (env) => {
+    const diagrams = inputs[ENVS.indexOf(env)];
     expect(diagrams.length).toBeGreaterThanOrEqual(3 + 13);
-    const results = render(diagrams);
+    const results = outputs[ENVS.indexOf(env)];
     expect(results).toHaveLength(diagrams.length);
+    expect(results.map((r) => r.name)).toEqual(diagrams.map((d) => d.name));
     const problems = results.flatMap((r) => [
       ...(r.error ? [`${r.name}: ${r.error}`] : []),
       ...(r.nodes > DIAGRAM_LIMITS.nodes ? [`${r.name}: ${r.nodes} nodes (limit ${DIAGRAM_LIMITS.nodes})`] : []),
@@ -66,11 +86,8 @@ function render(diagrams: readonly { name: string; source: string; file?: string
   }, 300_000);
 
   test('the render test can fail: a diagram with a syntax error, and one over the limits', () => {
-    const wide = ['flowchart LR', ...Array.from({ length: 12 }, (_, i) => `  n${i}["a long node label number ${i}"] --> n${i + 1}`)].join('\n');
-    const [broken, r] = render([
-      { name: 'broken', source: 'flowchart LR\n  a -->|"x| b' },
-      { name: 'wide', source: wide },
-    ]);
+    const [broken, r] = outputs[ENVS.length];
+    expect([broken.name, r.name]).toEqual(['broken', 'wide']);
     expect(broken.error).toBeDefined();
     expect(r.error).toBeUndefined();
     expect(r.nodes).toBe(13);

@@ -46,6 +46,30 @@ function run(b: Box, tag: string, env: Record<string, string> = {}) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderrLines: r.stderr.trim() === '' ? [] : r.stderr.trim().split('\n') };
 }
 
+/** `run`, without blocking the test process: several killed runs go at once. */
+function runAsync(b: Box, tag: string, env: Record<string, string>): Promise<{ signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args(b, tag), { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
+    child.on('error', reject);
+    child.on('exit', (_, signal) => resolve({ signal }));
+  });
+}
+
+/** Maps `items` through `f` with at most `limit` at once, keeping the order. */
+async function pool<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await f(items[i]);
+      }
+    }),
+  );
+  return results;
+}
+
 /** What the next run does first: take the lock (breaking the killed run's), finish or undo the swap, sweep. */
 function recoverBox(b: Box): void {
   withLock(b.out, () => recover(b.out, [b.releases]));
@@ -74,13 +98,18 @@ describe('a run killed at any step', () => {
     expect([...after.keys()].filter((f) => f.startsWith('dist/staging/'))).not.toEqual([]);
   });
 
-  test('leaves every folder and the release file old or new, and the next run recovers to exactly one state', () => {
-    for (const step of steps) {
+  test('leaves every folder and the release file old or new, and the next run recovers to exactly one state', async () => {
+    // The killed runs go two at a time, each in its own box (a run is mostly its synth); each box's state is
+    // read right after its kill, then every step is checked in order.
+    const killed = await pool(steps, 2, async (step) => {
       const b = box();
-      const r = run(b, TAG, { NX_FAULT: `kill@${step}` });
+      const r = await runAsync(b, TAG, { NX_FAULT: `kill@${step}` });
+      return { b, r, now: state(b) };
+    });
+    for (const [index, step] of steps.entries()) {
+      const { b, r, now } = killed[index];
       expect({ step, signal: r.signal }).toEqual({ step, signal: 'SIGKILL' });
       // Right after the kill: every environment folder present is whole (old or new), never a mix.
-      const now = state(b);
       for (const folder of ['dist/staging/', 'dist/ci/']) {
         const pick = (tree: Map<string, string>) => [...tree].filter(([f]) => f.startsWith(folder));
         const current = JSON.stringify(pick(now));

@@ -89,7 +89,9 @@ function runInits(runner: PodRunner, job: any, timeoutMs: number): Promise<Runni
 }
 
 describeWithPrograms('behaviour: migrations, identity and a second service against real PostgreSQL and busybox', ['/usr/lib/postgresql/15/bin/postgres', '/usr/lib/postgresql/15/bin/pg_isready'], () => {
-  it.each(['staging', 'production'] as const)(
+  // The scenarios run at once: each has its own PodRunner (its own network namespaces, folders and processes),
+  // and most of a scenario's time is waiting on servers and probes.
+  it.concurrent.each(['staging', 'production'] as const)(
     '%s: every migration Job\'s init containers complete, identity\'s and commerce\'s probes and wait-for-identity behave as written',
     async (name) => {
       const synth = env(name);
@@ -132,7 +134,7 @@ describeWithPrograms('behaviour: migrations, identity and a second service again
     240_000,
   );
 
-  it('fails when wait-for-db runs without a user name its image knows: pg_isready makes no attempt', async () => {
+  it.concurrent('fails when wait-for-db runs without a user name its image knows: pg_isready makes no attempt', async () => {
     const synth = env('staging');
     const all = JSON.parse(JSON.stringify(objects(synth))) as any[];
     const job = migrationJobs(all).find((j) => j.metadata.labels['app.kubernetes.io/name'] === 'identity');

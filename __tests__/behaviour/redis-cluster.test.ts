@@ -22,7 +22,9 @@ async function clusterInfo(runner: PodRunner, pod: RunningPod): Promise<string> 
 }
 
 describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, ConfigMap and create Job', ['/usr/bin/redis-server', '/usr/bin/redis-cli'], () => {
-  it.each(['staging', 'production'] as const)(
+  // The scenarios run at once: each has its own PodRunner (its own network namespaces, folders and processes),
+  // and most of a scenario's time is waiting on servers and probes.
+  it.concurrent.each(['staging', 'production'] as const)(
     '%s: the cluster forms, every pod turns ready, it survives a pod restart with a new address and all pods restarting at once',
     async (name) => {
       const synth = env(name);
@@ -40,17 +42,19 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
             claims: Object.fromEntries(sts.spec.volumeClaimTemplates.map((c: any) => [c.metadata.name, path.join(runner.root, 'claims', `${c.metadata.name}-nx-redis-${i}`)])),
             initTimeoutMs: 20_000,
           });
-        const pods: RunningPod[] = [];
-        for (const i of range(replicas)) pods.push(await start(i));
-        for (const pod of pods) await runner.waitFor(pod, 'redis', 'startupProbe', 30_000);
+        // Pods start together, as the StatefulSet's Parallel pod management starts them, and are probed together.
+        const pods: RunningPod[] = await Promise.all(range(replicas).map(start));
+        await Promise.all(pods.map((pod) => runner.waitFor(pod, 'redis', 'startupProbe', 30_000)));
 
         const job = runner.find('Job', NAMESPACE, 'nx-redis-cluster-create');
         const created = await runner.runJob(job, 120_000);
         expect(created.get('create-cluster')?.output).toMatch(/cluster created/);
-        for (const pod of pods) {
-          await runner.waitFor(pod, 'redis', 'readinessProbe', 30_000);
-          await runner.waitFor(pod, 'redis', 'livenessProbe', 10_000);
-        }
+        await Promise.all(
+          pods.map(async (pod) => {
+            await runner.waitFor(pod, 'redis', 'readinessProbe', 30_000);
+            await runner.waitFor(pod, 'redis', 'livenessProbe', 10_000);
+          }),
+        );
         const nodes = await clusterInfo(runner, pods[0]);
         expect(nodes.trim().split('\n')).toHaveLength(replicas);
 
@@ -59,7 +63,7 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
         runner.stopPod('nx-redis-1');
         pods[1] = await start(1);
         expect(pods[1].address).not.toBe(before);
-        for (const pod of pods) await runner.waitFor(pod, 'redis', 'readinessProbe', 60_000);
+        await Promise.all(pods.map((pod) => runner.waitFor(pod, 'redis', 'readinessProbe', 60_000)));
         const after = await clusterInfo(runner, pods[0]);
         const line = after.split('\n').find((l) => l.includes(`,nx-redis-1.`));
         if (!line?.includes(`${pods[1].address}:6379`)) {
@@ -70,7 +74,7 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
         // Every pod restarts at once (a node pool replaced, a cluster-wide outage): every address changes.
         for (const i of range(replicas)) runner.stopPod(`nx-redis-${i}`);
         const restarted = await Promise.all(range(replicas).map(start));
-        for (const pod of restarted) await runner.waitFor(pod, 'redis', 'readinessProbe', 90_000);
+        await Promise.all(restarted.map((pod) => runner.waitFor(pod, 'redis', 'readinessProbe', 90_000)));
 
         // The create Job runs again on every sync (Argo CD hook, Flux force): it must leave the cluster alone.
         const again = await runner.runJob(job, 60_000);
