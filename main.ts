@@ -20,8 +20,16 @@ import { removeRecord, settledStamps, upToDateRequest, writeRecord } from './lib
 // has written everything, so a run that fails or is killed leaves none.
 const cdk8sOut = process.env.CDK8S_OUTDIR;
 const upToDate = cdk8sOut ? undefined : upToDateRequest();
-if (upToDate) removeRecord(upToDate);
 const printed: string[] = [];
+/** The record only saves time: a failure to keep it (a read-only .build/) leaves none and never fails the run. */
+const recordOnly = <T>(body: () => T): T | undefined => {
+  try {
+    return body();
+  } catch {
+    return undefined;
+  }
+};
+if (upToDate) recordOnly(() => removeRecord(upToDate));
 let releaseStamps: Map<string, string> | undefined;
 const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
 const status = runCli(PLATFORM, process.argv.slice(2), process.env, {
@@ -31,18 +39,20 @@ const status = runCli(PLATFORM, process.argv.slice(2), process.env, {
   },
   stderr: write(process.stderr),
   locked: (where) => {
-    if (upToDate) releaseStamps = settledStamps([where.releaseDir], [], `${upToDate.record}.tmp-${process.pid}`);
+    if (upToDate) releaseStamps = recordOnly(() => settledStamps([where.releaseDir], [], `${upToDate.record}.tmp-${process.pid}`));
   },
   written: (environments, where) => {
     if (upToDate && releaseStamps) {
       const expected = new Map(where.wrote.flatMap((f) => [...f.files].map(([file, content]) => [path.resolve(where.outDir, f.name, file), content] as const)));
-      writeRecord(upToDate, {
-        stdout: printed.map((line) => `${line}\n`).join(''),
-        outDir: where.outDir,
-        folders: [where.outDir, where.releaseDir],
-        expected,
-        before: releaseStamps,
-      });
+      recordOnly(() =>
+        writeRecord(upToDate, {
+          stdout: printed.map((line) => `${line}\n`).join(''),
+          outDir: where.outDir,
+          folders: [where.outDir, where.releaseDir],
+          expected,
+          before: releaseStamps!,
+        }),
+      );
     }
     if (!cdk8sOut) return;
     fs.mkdirSync(cdk8sOut, { recursive: true });

@@ -11,7 +11,6 @@ import { distSandbox, ROOT } from './helpers';
  * first and writes a new one (a new inode) when it succeeds; a skipped run leaves it as it was.
  */
 const LAUNCHER = path.join(ROOT, 'lib', 'tools', 'synth.js');
-const RECORD = path.join(ROOT, '.build', 'synth-record.json');
 const MAIN = path.join(ROOT, '.build', 'main.js');
 
 /** The test's own environment without the variables that steer a run. */
@@ -22,11 +21,14 @@ interface Box {
   readonly releases: string;
 }
 
+/** The box's own record (NX_SYNTH_RECORD), so runs of other suites do not replace it. */
+let RECORD = '';
+
 function launch(box: Box, extra: { args?: string[]; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, [LAUNCHER, '--out', box.out, '--release-dir', box.releases, ...(extra.args ?? ['--env', 'staging'])], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...BASE_ENV, ...extra.env },
+    env: { ...BASE_ENV, NX_SYNTH_RECORD: RECORD, ...extra.env },
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
@@ -67,6 +69,7 @@ describe('npm run synth: the up-to-date check', () => {
   /** A box whose staging output and record are those of a run with no flags beyond --env staging. */
   beforeAll(() => {
     box = distSandbox();
+    RECORD = path.join(path.dirname(box.out), 'synth-record.json');
     const first = run(box);
     expect(first.status).toBe(0);
     generated = first.stdout;

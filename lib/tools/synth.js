@@ -40,8 +40,11 @@ const VALIDATOR_EXTRA = ['node_modules/ajv/package.json'];
 /** Written last by a validator build, so its stamp stands for the whole folder (see schema-validator.ts). */
 const VALIDATOR_INDEX = '.build/validators/index.json';
 
-/** The up-to-date record of the last successful run (lib/output/up-to-date.ts). */
-const RECORD = path.join(outdir, 'synth-record.json');
+/**
+ * The up-to-date record of the last successful run (lib/output/up-to-date.ts); `NX_SYNTH_RECORD` puts it
+ * elsewhere (the tests give each box its own, so no other run replaces it meanwhile).
+ */
+const RECORD = process.env.NX_SYNTH_RECORD ? path.resolve(process.env.NX_SYNTH_RECORD) : path.join(outdir, 'synth-record.json');
 /** Environment variables that can change what a run writes or prints: its own, npm's (flags npm took), cdk8s's. */
 const STEERING_ENV = /^(NX_|npm_config_|npm_lifecycle_event$|CDK8S_)/;
 
