@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from './lib/cli/cli';
 import { PLATFORM } from './lib/platform';
+import { removeRecord, settledStamps, upToDateRequest, writeRecord } from './lib/output/up-to-date';
 
 // Composition only: the platform description, the process's arguments and environment, its streams.
 //
@@ -13,12 +14,46 @@ import { PLATFORM } from './lib/platform';
 //   in apply order), which the CLI lists; dist/ stays the output that is committed and applied;
 // - on failure the one-line error is printed and the folder is not created: the CLI then says "synthesis
 //   failed" and exits 1, without a stack trace.
+//
+// Started by `npm run synth` (lib/tools/synth.js), the run also keeps the launcher's up-to-date record
+// (lib/output/up-to-date.ts): removed before anything can change, written back under the lock once the run
+// has written everything, so a run that fails or is killed leaves none.
 const cdk8sOut = process.env.CDK8S_OUTDIR;
+const upToDate = cdk8sOut ? undefined : upToDateRequest();
+const printed: string[] = [];
+/** The record only saves time: a failure to keep it (a read-only .build/) leaves none and never fails the run. */
+const recordOnly = <T>(body: () => T): T | undefined => {
+  try {
+    return body();
+  } catch {
+    return undefined;
+  }
+};
+if (upToDate) recordOnly(() => removeRecord(upToDate));
+let releaseStamps: Map<string, string> | undefined;
 const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
 const status = runCli(PLATFORM, process.argv.slice(2), process.env, {
-  stdout: write(cdk8sOut ? process.stderr : process.stdout),
+  stdout: (line) => {
+    printed.push(line);
+    write(cdk8sOut ? process.stderr : process.stdout)(line);
+  },
   stderr: write(process.stderr),
-  written: (environments) => {
+  locked: (where) => {
+    if (upToDate) releaseStamps = recordOnly(() => settledStamps([where.releaseDir], [], `${upToDate.record}.tmp-${process.pid}`));
+  },
+  written: (environments, where) => {
+    if (upToDate && releaseStamps) {
+      const expected = new Map(where.wrote.flatMap((f) => [...f.files].map(([file, content]) => [path.resolve(where.outDir, f.name, file), content] as const)));
+      recordOnly(() =>
+        writeRecord(upToDate, {
+          stdout: printed.map((line) => `${line}\n`).join(''),
+          outDir: where.outDir,
+          folders: [where.outDir, where.releaseDir],
+          expected,
+          before: releaseStamps!,
+        }),
+      );
+    }
     if (!cdk8sOut) return;
     fs.mkdirSync(cdk8sOut, { recursive: true });
     for (const e of environments) {

@@ -3,7 +3,7 @@ import { InputError, maskCredentials } from '../platform/errors';
 import { releaseFile, savedReleaseFile } from '../inputs/release';
 import { PlatformSpec } from '../platform/types';
 import { validatePlatform } from '../platform/validate';
-import { withLock, writeEnvironments } from '../output/writer';
+import { EnvironmentFiles, withLock, writeEnvironments } from '../output/writer';
 import { synthesizePlatform, SynthesizedEnvironment } from '../synth/synthesize';
 import { ciFiles } from '../ci/gitlab-ci';
 import { parseArgs, USAGE } from '../inputs/args';
@@ -11,8 +11,21 @@ import { parseArgs, USAGE } from '../inputs/args';
 export interface CliIo {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
-  /** Told the environments once they are written (main.ts gives `cdk8s synth` its review copy). */
-  readonly written?: (environments: readonly SynthesizedEnvironment[]) => void;
+  /** Told first thing under the lock, before any input is read (main.ts stamps the release files there). */
+  readonly locked?: (where: RunFolders) => void;
+  /**
+   * Told the environments once they are written and the summary printed, still under the lock (main.ts gives
+   * `cdk8s synth` its review copy, and writes the up-to-date record of lib/output/up-to-date.ts).
+   */
+  readonly written?: (environments: readonly SynthesizedEnvironment[], where: RunFolders) => void;
+}
+
+/** Where a run reads and writes: the output folder, the release files' folder, and what it wrote in the output. */
+export interface RunFolders {
+  readonly outDir: string;
+  readonly releaseDir: string;
+  /** Each folder of `outDir` the run replaced, with its files (path relative to it → content). */
+  readonly wrote: readonly EnvironmentFiles[];
 }
 
 /**
@@ -35,19 +48,18 @@ export function runCli(platform: PlatformSpec, argv: readonly string[], env: Rea
     // other): runs with different --out but the same release files are one at a time as well.
     const locked = <T>(body: () => T): T => (options.save ? withLock(options.outDir, () => withLock(options.releaseDir, body, { onWait }), { onWait }) : withLock(options.outDir, body, { onWait }));
     return locked(() => {
+      const where = (wrote: readonly EnvironmentFiles[]): RunFolders => ({ outDir: options.outDir, releaseDir: options.releaseDir, wrote });
+      io.locked?.(where([]));
       const environments = synthesizePlatform(platform, options.overrides, options.releaseDir, options.envInput);
       const files = options.save
         ? environments.map((e) => ({ file: releaseFile(options.releaseDir, e.environment.name), content: savedReleaseFile(platform, options.releaseDir, e.environment, options.overrides) }))
         : [];
-      writeEnvironments(
-        options.outDir,
-        [
-          ...environments.map((e) => ({ name: e.environment.name, files: e.files })),
-          // The CI fragment depends on the catalogue only, so every run writes it.
-          ciFiles(platform),
-        ],
-        { files, sweep: [options.releaseDir] },
-      );
+      const wrote: EnvironmentFiles[] = [
+        ...environments.map((e) => ({ name: e.environment.name, files: e.files })),
+        // The CI fragment depends on the catalogue only, so every run writes it.
+        ciFiles(platform),
+      ];
+      writeEnvironments(options.outDir, wrote, { files, sweep: [options.releaseDir] });
       for (const e of environments) {
         io.stdout(`${e.environment.name}: ${e.manifests.length} objects in ${e.files.size} files -> ${path.join(options.outDir, e.environment.name)}`);
         const pins = Object.entries(e.release.tags).filter(([service]) => !options.overrides.tags.some((t) => t.service === service));
@@ -56,7 +68,7 @@ export function runCli(platform: PlatformSpec, argv: readonly string[], env: Rea
         }
       }
       if (options.save) for (const f of files) io.stdout(`saved ${f.file}`);
-      io.written?.(environments);
+      io.written?.(environments, where(wrote));
       return 0;
     });
   } catch (error) {

@@ -327,10 +327,56 @@ function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: 
   );
 }
 
-function policiesOf(context: DocumentContext): NetworkPolicyView[] {
-  return context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as NetworkPolicyView[];
+const policyIndexes = new WeakMap<readonly ManifestFile[], PolicyIndex>();
+
+interface PolicyIndex {
+  /** Every NetworkPolicy, in manifest order. */
+  readonly all: readonly NetworkPolicyView[];
+  /**
+   * Policies by namespace and by one `key\0value` of their podSelector's matchLabels (the pair fewest policies
+   * of the namespace share): a policy selects a pod only if the pod carries that pair. Policies whose selector
+   * has no matchLabels are under `''` and are tried for every pod of the namespace.
+   */
+  readonly bySelectorLabel: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
 }
 
+/** The environment's NetworkPolicies, listed and indexed once per output (one diagram per service reads them). */
+function policyIndexOf(context: DocumentContext): PolicyIndex {
+  const cached = policyIndexes.get(context.manifests);
+  if (cached) return cached;
+  const all = context.manifests.map((m) => m.object).filter((o) => o.kind === 'NetworkPolicy') as NetworkPolicyView[];
+  const pairsOf = (p: NetworkPolicyView) => Object.entries(p.spec?.podSelector?.matchLabels ?? {}).map(([k, v]) => `${k}\0${v}`);
+  const shared = new Map<string, number>();
+  for (const policy of all) for (const pair of pairsOf(policy)) shared.set(`${policy.metadata.namespace}\0${pair}`, (shared.get(`${policy.metadata.namespace}\0${pair}`) ?? 0) + 1);
+  const bySelectorLabel = new Map<string, Map<string, number[]>>();
+  all.forEach((policy, i) => {
+    const ns = policy.metadata.namespace ?? '';
+    const pairs = pairsOf(policy);
+    const rarest = pairs.length === 0 ? '' : pairs.reduce((a, b) => (shared.get(`${ns}\0${b}`)! < shared.get(`${ns}\0${a}`)! ? b : a));
+    const inNamespace = bySelectorLabel.get(ns) ?? new Map<string, number[]>();
+    bySelectorLabel.set(ns, inNamespace);
+    push(inNamespace, rarest, i);
+  });
+  const index = { all, bySelectorLabel };
+  policyIndexes.set(context.manifests, index);
+  return index;
+}
+
+function policiesOf(context: DocumentContext): readonly NetworkPolicyView[] {
+  return policyIndexOf(context).all;
+}
+
+/** The policies of `namespace` whose podSelector selects `labels`, in manifest order. */
+function policiesSelecting(context: DocumentContext, namespace: string, labels: Readonly<Record<string, string>>): NetworkPolicyView[] {
+  const index = policyIndexOf(context);
+  const inNamespace = index.bySelectorLabel.get(namespace);
+  if (!inNamespace) return [];
+  const candidates = [...(inNamespace.get('') ?? []), ...Object.entries(labels).flatMap(([k, v]) => inNamespace.get(`${k}\0${v}`) ?? [])];
+  return [...new Set(candidates)]
+    .sort((a, b) => a - b)
+    .map((i) => index.all[i])
+    .filter((policy) => selects(policy.spec?.podSelector ?? {}, labels));
+}
 
 /** Who may reach a workload's pods and whom they may reach, from every policy that selects them. */
 function flowsOf(context: DocumentContext, namespace: string, labels: Readonly<Record<string, string>>): { inbound: Flow[]; outbound: Flow[] } {
@@ -341,8 +387,7 @@ function flowsOf(context: DocumentContext, namespace: string, labels: Readonly<R
     for (const p of ports.split(', ')) flow.ports.add(p);
     into.set(peer.id, flow);
   };
-  for (const policy of policiesOf(context)) {
-    if (policy.metadata.namespace !== namespace || !selects(policy.spec?.podSelector ?? {}, labels)) continue;
+  for (const policy of policiesSelecting(context, namespace, labels)) {
     const types = policyTypesOf(policy);
     if (types.includes('Ingress')) for (const rule of policy.spec?.ingress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.from)) add(inbound, peer, portsText(rule.ports));
     if (types.includes('Egress')) for (const rule of policy.spec?.egress ?? []) for (const peer of rulePeers(context.manifests, namespace, rule.to)) add(outbound, peer, portsText(rule.ports));

@@ -11,6 +11,13 @@
  * with its size, mtime and SHA-256, and the size and mtime of every output. A run stats those files; only a
  * file whose size or mtime moved is read and hashed, so a `git checkout` that rewrites a file with the same
  * bytes costs a hash, not a bundle. A missing, moved or hand-edited output means a rebuild.
+ *
+ * Then the up-to-date check (lib/output/up-to-date.ts describes the record): when the last successful run had
+ * the same key (arguments, working folder, the environment variables that steer a run, the Node version) and
+ * every file it stamped (each file and folder of the output folder and of the release folder, the bundle, the
+ * validators, this launcher, node_modules/.package-lock.json) has the same size, mtime, ctime and inode, and no
+ * other run's lock, journal or scratch folder is beside the output, it prints what that run printed and exits
+ * 0 without loading the app.
  */
 const crypto = require('crypto');
 const fs = require('fs');
@@ -32,6 +39,14 @@ const LOADERS = /** @type {const} */ ({ '.sh': 'text' });
 const VALIDATOR_EXTRA = ['node_modules/ajv/package.json'];
 /** Written last by a validator build, so its stamp stands for the whole folder (see schema-validator.ts). */
 const VALIDATOR_INDEX = '.build/validators/index.json';
+
+/**
+ * The up-to-date record of the last successful run (lib/output/up-to-date.ts); `NX_SYNTH_RECORD` puts it
+ * elsewhere (the tests give each box its own, so no other run replaces it meanwhile).
+ */
+const RECORD = process.env.NX_SYNTH_RECORD ? path.resolve(process.env.NX_SYNTH_RECORD) : path.join(outdir, 'synth-record.json');
+/** Environment variables that can change what a run writes or prints: its own, npm's (flags npm took), cdk8s's. */
+const STEERING_ENV = /^(NX_|npm_config_|npm_lifecycle_event$|CDK8S_)/;
 
 /** @typedef {{ size: number, mtimeMs: number, sha256?: string }} FileStamp */
 /** @typedef {{ key: string, inputs: Record<string, FileStamp>, outputs: Record<string, FileStamp>, validatorInputs: string[], validators: Record<string, FileStamp> }} Stamp */
@@ -109,6 +124,52 @@ function bundle() {
   return { inputs: [...Object.keys(meta.inputs), ...STEERING], outputs, validatorInputs: [...validatorInputs, ...VALIDATOR_EXTRA] };
 }
 
+/**
+ * The stamp of lib/output/up-to-date.ts `stampOf`, same format.
+ * @param {string} file
+ */
+function upToDateStamp(file) {
+  try {
+    const s = fs.lstatSync(file, { bigint: true });
+    return `${s.isDirectory() ? 'd' : 'f'}:${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+/** What identifies a run besides the files: its arguments, folder, steering variables, Node. */
+function runKey() {
+  const env = Object.keys(process.env)
+    .filter((name) => STEERING_ENV.test(name))
+    .sort()
+    .map((name) => [name, process.env[name]]);
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), env, node: process.version, execArgv: process.execArgv }))
+    .digest('hex');
+}
+
+/**
+ * The record of the last run, when it proves this run would write nothing and print the same.
+ * @param {string} key
+ * @returns {{ stdout: string } | undefined}
+ */
+function upToDateRecord(key) {
+  try {
+    const record = JSON.parse(fs.readFileSync(RECORD, 'utf8'));
+    if (record.version !== 1 || record.key !== key || typeof record.stdout !== 'string') return undefined;
+    // A lock (a run in progress, or a dead one's), a journal (a swap to finish) or a scratch folder (to remove):
+    // the full run deals with them.
+    const base = path.basename(record.outDir);
+    const busy = [`.${base}.lock`, `.${base}.journal`, `.${base}.tmp-`];
+    if (fs.readdirSync(path.dirname(record.outDir)).some((entry) => busy.some((prefix) => entry.startsWith(prefix)))) return undefined;
+    for (const [file, stamp] of Object.entries(record.stamps)) if (upToDateStamp(file) !== stamp) return undefined;
+    return record;
+  } catch {
+    return undefined;
+  }
+}
+
 function main() {
   const key = JSON.stringify([ENTRIES, LOADERS, process.version]);
   const previous = readStamp();
@@ -141,8 +202,24 @@ function main() {
     fs.writeFileSync(temp, `${JSON.stringify(stamp, null, 1)}\n`);
     fs.renameSync(temp, stampFile);
   }
-  // The app reads its arguments from process.argv as if started as `node .build/main.js ...`.
   const app = path.join(outdir, 'main.js');
+  if (!process.env.CDK8S_OUTDIR) {
+    const runKeyNow = runKey();
+    if (bundleFresh && validatorsFresh) {
+      const record = upToDateRecord(runKeyNow);
+      if (record) {
+        process.stdout.write(record.stdout);
+        return;
+      }
+    }
+    // Read by main.ts: it removes the record, and writes a new one once the run has written everything.
+    /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('bana.synth.upToDate')] = {
+      record: RECORD,
+      key: runKeyNow,
+      files: [app, path.join(root, VALIDATOR_INDEX), path.join(root, 'node_modules/.package-lock.json'), __filename],
+    };
+  }
+  // The app reads its arguments from process.argv as if started as `node .build/main.js ...`.
   process.argv.splice(1, 1, app);
   require(app);
 }
