@@ -32,7 +32,8 @@ export function secretInventory(context: DocumentContext): InventoryEntry[] {
       namespace: list[0].namespace,
       name: list[0].name,
       type: list.find((r) => r.type !== 'Opaque')?.type ?? 'Opaque',
-      createdBy: list.some((r) => r.createdBy === 'by hand') ? 'by hand' : list[0].createdBy,
+      // A Secret a controller writes (a Certificate's secretName) is the controller's, whoever else reads it.
+      createdBy: list.find((r) => r.createdBy !== 'by hand')?.createdBy ?? 'by hand',
       keys: [...new Set(list.map((r) => r.key).filter((k): k is string => k !== undefined))].sort(),
       whole: list.some((r) => r.key === undefined),
       users: [...new Set(list.map((r) => `${r.user} (${r.usage})`))].sort(),
