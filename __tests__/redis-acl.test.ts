@@ -3,13 +3,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SERVICES } from '../lib/platform/services';
 import { env, find, tempDir } from './helpers';
+import { clusterCommand, makeTestCertificates, TestCertificates, tlsCommands } from './tls-fixtures';
 
 /**
  * The Redis ConfigMap run for real: Debian's redis-server and redis-cli, six nodes of the production
- * configuration on 127.0.0.1 ports 7100-7105 (bus +10000) standing in for the pods' 6379, prepare.sh and
- * create-cluster.sh exactly as generated (paths moved into a temp dir; `getent` answers the pod DNS names with
- * stand-in addresses, and a redis-cli wrapper maps those names, addresses and 6379 to the node's port). Then
- * every user does what its ACL allows and nothing else.
+ * configuration on 127.0.0.1, plain ports 7100-7105 standing in for the pods' 6379, TLS ports 7120-7125 for
+ * 6380, bus ports 17100-17105 for 16379, prepare.sh and create-cluster.sh exactly as generated (paths moved into
+ * a temp dir; `getent` answers the pod DNS names with stand-in addresses, and a redis-cli wrapper maps those
+ * names, addresses and 6380 to the node's TLS port). The certificate is made here with openssl for the SANs
+ * of the generated Certificate `nx-redis-tls`. The cluster forms over TLS; every user does what its ACL
+ * allows and nothing else, over TLS; a client verifying the CA and the names follows MOVED.
  */
 
 const server = spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli'], { encoding: 'utf8' });
@@ -18,6 +21,8 @@ if (!available) console.log('redis ACL behaviour: skipped (redis-server/redis-cl
 
 const NODES = 6;
 const port = (i: number) => 7100 + i;
+const tlsPort = (i: number) => 7120 + i;
+const busPort = (i: number) => 17100 + i;
 /** The address getent gives the Job for pod i (mapped back to 127.0.0.1:<port> by the wrapper). */
 const podIp = (i: number) => `10.99.0.${10 + i}`;
 const domain = 'nx-redis-headless.nx-broker.svc.cluster.local';
@@ -30,9 +35,15 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
   const servers: ChildProcess[] = [];
   let rules: string[][] = [];
   let created: ReturnType<typeof spawnSync>;
+  let certs: TestCertificates;
+  let dnsNames: string[] = [];
 
+  /** redis-cli over TLS to node i's TLS port, verifying the CA (what services, replicas and the Job use). */
   const run = (i: number, user: string | undefined, password: string, ...args: string[]) =>
-    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port(i)), ...(user ? ['--user', user] : []), '--no-auth-warning', '-a', password, ...args], { encoding: 'utf8', timeout: 10000 });
+    spawnSync('redis-cli', ['--tls', '--cacert', certs.files['ca.crt'], '-h', '127.0.0.1', '-p', String(tlsPort(i)), ...(user ? ['--user', user] : []), '--no-auth-warning', '-a', password, ...args], { encoding: 'utf8', timeout: 10000 });
+  /** The runbook's plain redis-cli on the node's plain port (inside the pod: 127.0.0.1:6379). */
+  const plain = (i: number, password: string, ...args: string[]) =>
+    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port(i)), '--no-auth-warning', '-a', password, ...args], { encoding: 'utf8', timeout: 10000 }).stdout.trim();
   const cli = (i: number, user: string | undefined, password: string, ...args: string[]) => run(i, user, password, ...args).stdout.trim();
   /** Sends a command to every node: [answers]; a key's owner answers, the others redirect (MOVED). */
   const everywhere = (user: string | undefined, password: string, ...args: string[]) => Array.from({ length: NODES }, (_, i) => cli(i, user, password, ...args));
@@ -44,16 +55,18 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
     rules = data['users.rules'].split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' '));
     fs.mkdirSync(path.join(dir, 'secrets'));
     for (const [, file] of rules) fs.writeFileSync(path.join(dir, 'secrets', file), passwordOf(file));
+    dnsNames = find(env('production'), 'Certificate', 'nx-redis-tls').spec.dnsNames;
+    certs = makeTestCertificates(path.join(dir, 'tls'), dnsNames);
     fs.mkdirSync(path.join(dir, 'bin'));
     const table = Array.from({ length: NODES }, (_, i) => `${host(i)}) echo "${podIp(i)}      ${host(i)}" ;;`).join('\n');
     fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
     // redis-cli as the Job runs it, with the pod DNS names resolved by the same table.
     const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
-    const ports = Array.from({ length: NODES }, (_, i) => `${host(i)}) port=${port(i)} ;;`).join(' ');
-    const names = Array.from({ length: NODES }, (_, i) => `${host(i)}) a=127.0.0.1 ;; ${podIp(i)}:6379) a=127.0.0.1:${port(i)} ;;`).join(' ');
+    const ports = Array.from({ length: NODES }, (_, i) => `${host(i)}) port=${tlsPort(i)} ;;`).join(' ');
+    const names = Array.from({ length: NODES }, (_, i) => `${host(i)}) a=127.0.0.1 ;; ${podIp(i)}:6380) a=127.0.0.1:${tlsPort(i)} ;;`).join(' ');
     fs.writeFileSync(
       path.join(dir, 'bin', 'redis-cli'),
-      `#!/bin/sh\nport=6379\nfor a in "$@"; do case "$a" in ${ports} esac; done\nn=$#; i=0; prev=\nwhile [ $i -lt $n ]; do a=$1; shift; orig=$a; case "$a" in ${names} esac; [ "$prev" = "-p" ] && a=$port; set -- "$@" "$a"; prev=$orig; i=$((i+1)); done\nexec ${real} "$@"\n`,
+      `#!/bin/sh\nport=6380\nfor a in "$@"; do case "$a" in ${ports} esac; done\nn=$#; i=0; prev=\nwhile [ $i -lt $n ]; do a=$1; shift; orig=$a; case "$a" in ${names} esac; [ "$prev" = "-p" ] && a=$port; set -- "$@" "$a"; prev=$orig; i=$((i+1)); done\nexec ${real} "$@"\n`,
       { mode: 0o755 },
     );
 
@@ -61,7 +74,12 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
       const node = path.join(dir, `node${i}`);
       for (const d of ['etc', 'run', 'data']) fs.mkdirSync(path.join(node, d), { recursive: true });
       // One loopback address per node instead of one pod each: bind and paths are the only changes.
-      const conf = data['redis.conf'].replace(/^port 6379$/m, `port ${port(i)}`).replace(/\/data/g, `${node}/data`);
+      const conf = data['redis.conf']
+        .replace(/^port 6379$/m, `port ${port(i)}`)
+        .replace(/^tls-port 6380$/m, `tls-port ${tlsPort(i)}`)
+        .replace(/^cluster-port 16379$/m, `cluster-port ${busPort(i)}`)
+        .replace(/\/etc\/redis-tls\//g, `${certs.dir}/`)
+        .replace(/\/data/g, `${node}/data`);
       fs.writeFileSync(path.join(node, 'etc', 'redis.conf'), conf);
       fs.writeFileSync(path.join(node, 'etc', 'users.rules'), data['users.rules']);
       const prepare = data['prepare.sh']
@@ -73,7 +91,7 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
       if (result.status !== 0) throw new Error(`prepare.sh failed on node ${i}: ${result.stderr}`);
       servers.push(spawn('redis-server', [path.join(node, 'run', 'redis.conf')], { stdio: 'ignore' }));
     }
-    const script = data['create-cluster.sh'];
+    const script = createScript();
     created = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 120000, env: { PATH: `${dir}/bin:${process.env.PATH}`, REDISCLI_AUTH: passwordOf('admin-password') } });
     // Replicas authenticate to their masters as nx-replication: wait for every link.
     for (let t = 0; t < 60; t++) {
@@ -89,9 +107,12 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
   });
 
-  test('create-cluster.sh forms the cluster as nx-admin, and a second run changes nothing', () => {
+  /** create-cluster.sh as generated, with the CA where this test keeps it. */
+  const createScript = () => find(env('production'), 'ConfigMap', 'nx-redis-config').data['create-cluster.sh'].replace(/\/etc\/redis-tls\//g, `${certs.dir}/`);
+
+  test('create-cluster.sh forms the cluster as nx-admin over TLS, and a second run changes nothing', () => {
     expect({ status: created.status, out: String(created.stdout).trim().split('\n').pop() }).toEqual({ status: 0, out: 'cluster created: 6 nodes, 1 replica(s) per master' });
-    const again = spawnSync('sh', ['-c', find(env('production'), 'ConfigMap', 'nx-redis-config').data['create-cluster.sh']], {
+    const again = spawnSync('sh', ['-c', createScript()], {
       encoding: 'utf8',
       timeout: 60000,
       env: { PATH: `${dir}/bin:${process.env.PATH}`, REDISCLI_AUTH: passwordOf('admin-password') },
@@ -101,14 +122,67 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
     for (let i = 0; i < NODES; i++) expect(cli(i, undefined, passwordOf('password'), 'cluster', 'info')).toContain('cluster_state:ok');
   });
 
-  test('replicas sync from their masters as nx-replication (masteruser/masterauth)', () => {
+  test('replicas sync from their masters as nx-replication over TLS (masteruser/masterauth, tls-replication)', () => {
     const roles = Array.from({ length: NODES }, (_, i) => cli(i, 'nx-admin', passwordOf('admin-password'), 'info', 'replication'));
     const replicas = roles.filter((r) => /role:slave/.test(r));
     expect(replicas).toHaveLength(NODES / 2);
-    for (const r of replicas) expect(r).toContain('master_link_status:up');
+    for (const r of replicas) {
+      expect(r).toContain('master_link_status:up');
+      // The master's TLS port: tls-replication connects there (cluster_legacy.c getNodeDefaultReplicationPort).
+      expect(r).toMatch(new RegExp(`master_port:(${Array.from({ length: NODES }, (_, i) => tlsPort(i)).join('|')})\\r?\\n`));
+    }
   });
 
-  test("the runbook's `redis-cli -a $REDIS_PASSWORD` (user default) reads and inspects, and changes nothing", () => {
+  test('a TLS client is told TLS ports and pod names, and a plain one plain ports (CLUSTER SLOTS, MOVED)', () => {
+    const admin = passwordOf('admin-password');
+    const overTls = cli(0, 'nx-admin', admin, 'cluster', 'slots');
+    for (let i = 0; i < NODES; i++) expect(overTls).toContain(host(i));
+    expect(overTls).toMatch(new RegExp(`^${tlsPort(1)}$`, 'm'));
+    expect(overTls).not.toMatch(new RegExp(`^${port(1)}$`, 'm'));
+    const overPlain = plain(0, passwordOf('password'), 'cluster', 'slots');
+    expect(overPlain).toMatch(new RegExp(`^${port(1)}$`, 'm'));
+    expect(overPlain).not.toMatch(new RegExp(`^${tlsPort(1)}$`, 'm'));
+  });
+
+  test("a service's client verifying the CA and every node's name writes and reads through MOVED; a wrong name or another CA is refused", async () => {
+    const user = 'nx-sale';
+    const lookup = (name: string) => (dnsNames.includes(name) ? '127.0.0.1' : 'no-such-host.invalid');
+    // The seed as REDIS_NODES names it (the client Service; here node 0's TLS port stands in for it).
+    const seed = `${dnsNames[0]}:${tlsPort(0)}`;
+    const key = 'sale:tls-check';
+    const nodeOf = new Map(Array.from({ length: NODES }, (_, i) => [`${host(i)}:${tlsPort(i)}`, i]));
+    const moves: string[][] = [];
+    for (const k of [key, 'sale:{b}', 'sale:{c}']) {
+      const set = await clusterCommand(seed, certs.data['ca.crt'], lookup, [user, passwordOf(user)], ['SET', k, 'v1']);
+      expect(set.reply).toEqual({ type: '+', value: 'OK' });
+      const get = await clusterCommand(seed, certs.data['ca.crt'], lookup, [user, passwordOf(user)], ['GET', k]);
+      expect(get.reply).toEqual({ type: '$', value: 'v1' });
+      // Every hop after the seed is a pod name and a TLS port, as CLUSTER SLOTS announced.
+      for (const hop of get.path.slice(1)) expect(nodeOf.has(hop)).toBe(true);
+      moves.push(get.path);
+    }
+    // At least one of the three keys lives away from the seed: the redirect was followed, verified.
+    expect(moves.some((p) => p.length > 1)).toBe(true);
+    // The same node under a name the certificate does not carry, or with another CA: refused.
+    await expect(tlsCommands('nx-redis-0.elsewhere.svc.cluster.local', tlsPort(0), certs.data['ca.crt'], () => '127.0.0.1', [['PING']])).rejects.toThrow(/altnames|Hostname/i);
+    const other = makeTestCertificates(path.join(dir, 'other-ca'), ['x.invalid']);
+    await expect(tlsCommands(dnsNames[1], tlsPort(0), other.data['ca.crt'], lookup, [['PING']])).rejects.toThrow(/certificate/i);
+  });
+
+  test('the TLS port refuses a plain client, and a client without a certificate is let in (tls-auth-clients optional)', () => {
+    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(tlsPort(0)), '--no-auth-warning', '-a', passwordOf('password'), 'ping'], { encoding: 'utf8', timeout: 10000 });
+    expect(`${r.stdout}${r.stderr}`).not.toContain('PONG');
+    expect(cli(0, undefined, passwordOf('password'), 'ping')).toBe('PONG');
+  });
+
+  test("the runbook's `redis-cli -a $REDIS_PASSWORD` works as written on the plain loopback port (user default)", () => {
+    const pw = passwordOf('password');
+    expect(plain(0, pw, 'ping')).toBe('PONG');
+    expect(plain(0, pw, 'cluster', 'info')).toContain('cluster_state:ok');
+    expect(plain(0, pw, 'set', 'sale:1', 'x')).toMatch(/^NOPERM/);
+  });
+
+  test("the runbook's user `default` reads and inspects over TLS too, and changes nothing", () => {
     const pw = passwordOf('password');
     expect(cli(0, undefined, pw, 'ping')).toBe('PONG');
     expect(cli(0, undefined, pw, 'cluster', 'info')).toContain('cluster_state:ok');
