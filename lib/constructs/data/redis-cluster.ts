@@ -374,7 +374,9 @@ function validate(where: string, sizing: RedisSizing): void {
 function redisConf(sizing: RedisSizing): string {
   return [
     '# Static part of the configuration; prepare.sh includes it from the generated /run/redis/redis.conf.',
-    // Upstream names below: redis.conf and src/config.c of redis/redis (8.x; read at unstable 4f8cdc2, 2024-10).
+    // Upstream names below: redis.conf, src/config.c, cluster.c, cluster_legacy.c, redis-cli.c of redis/redis, read
+    // at unstable 4f8cdc2 (2024-10, the 8.0 line; the pinned 8.10.2's own tree was not available to read), and
+    // run with Debian's 7.0.15 in the behaviour tier: every directive here exists since 7.0.
     // Plain port: the runbook's `redis-cli -a $REDIS_PASSWORD` and the exec probes, over loopback only (no
     // NetworkPolicy admits it; `bind` is shared by every listener, so it cannot be bound to loopback alone).
     `port ${DATA_PORTS.redisLocal}`,
