@@ -210,7 +210,12 @@ describe('names the services and the runbook use', () => {
           continue;
         }
         expect(cm.data.REDIS_USERNAME).toBe(`nx-${s.name}`);
-        expect(envVars).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `nx-redis-${s.name}`, key: 'password' } } }]);
+        expect(envVars).toEqual([
+          { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `nx-redis-${s.name}`, key: 'password' } } },
+          { name: 'REDIS_TLS_CA', valueFrom: { secretKeyRef: { name: 'nx-redis-ca-cert', key: 'ca.crt' } } },
+        ]);
+        // TLS only: the seed is the TLS port, and the client is told to use TLS.
+        expect({ nodes: cm.data.REDIS_NODES, tls: cm.data.REDIS_TLS }).toEqual({ nodes: 'nx-redis.nx-broker.svc.cluster.local:6380', tls: 'true' });
         expect(sources).toContainEqual({ secret: { name: `nx-redis-${s.name}`, items: [{ key: 'password', path: `nx-${s.name}` }] } });
         expect(rules).toMatch(new RegExp(`^nx-${s.name} nx-${s.name} ~`, 'm'));
       }

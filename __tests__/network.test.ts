@@ -219,7 +219,7 @@ for (const name of ['staging', 'production'] as const) {
   describe(`network policies (${name})`, () => {
     const policies = objects(env(name), 'NetworkPolicy');
     const endpoints = population(name);
-    const ports = [...new Set([3000, 53, 22, 80, 443, 6443, 5432, 6379, 16379, 29092, 9090, 9091, 9092, 9093, 8000, 8001, 8080, 8083, 8443, 8107, 8108, 8089, 9443, 10250])].sort((a, b) => a - b);
+    const ports = [...new Set([3000, 53, 22, 80, 443, 6443, 5432, 6379, 6380, 16379, 29092, 9090, 9091, 9092, 9093, 8000, 8001, 8080, 8083, 8443, 8107, 8108, 8089, 9443, 10250])].sort((a, b) => a - b);
 
     test('every namespace we own denies all ingress and egress by default', () => {
       for (const ns of namespacesOf(name)) {
@@ -325,11 +325,34 @@ for (const name of ['staging', 'production'] as const) {
       expect(allowed(policies, pooler, primary, 8000)).toBe(false);
     });
 
+    // Written from the Redis configuration, not from STORE_PARTS: the plain port is the runbook's loopback port.
+    test('Redis: other pods reach a node only on its TLS port (clients, the create Job, replicas) and the TLS bus (nodes); nothing reaches the plain port', () => {
+      const conf: string = (objects(env(name), 'ConfigMap') as any[]).find((c) => c.metadata.name === 'nx-redis-config').data['redis.conf'];
+      const setting = (key: string) => new RegExp(`^${key} (\\S+)$`, 'm').exec(conf)?.[1];
+      const [plain, tls, bus] = [Number(setting('port')), Number(setting('tls-port')), Number(setting('cluster-port'))];
+      expect({ plain, tls, bus, tlsCluster: setting('tls-cluster'), tlsReplication: setting('tls-replication') }).toEqual({ plain: 6379, tls: 6380, bus: 16379, tlsCluster: 'yes', tlsReplication: 'yes' });
+      const nodes = endpoints.filter((e) => e.role.kind === 'store' && e.role.part === 'redis');
+      expect(nodes.length).toBeGreaterThan(0);
+      const reachedOn = new Map<number, string[]>();
+      for (const from of endpoints) {
+        for (const to of nodes) {
+          if (from === to) continue;
+          for (const port of [plain, tls, bus]) if (allowed(policies, from, to, port)) reachedOn.set(port, [...(reachedOn.get(port) ?? []), from.id]);
+        }
+      }
+      expect(reachedOn.get(plain) ?? []).toEqual([]);
+      const redisClients = endpoints.filter((e) => e.role.kind === 'service' && (e.role.service.uses ?? []).includes('redis'));
+      expect(redisClients.length).toBeGreaterThan(0);
+      for (const c of redisClients) expect(reachedOn.get(tls)).toContain(c.id);
+      expect(reachedOn.get(tls)!.some((id) => /cluster-create/.test(id))).toBe(true);
+      expect([...new Set((reachedOn.get(bus) ?? []).map((id) => nodes.some((n) => n.id === id)))]).toEqual([true]);
+    });
+
     test('a stranger in nx-backend without capability labels reaches no store and not identity', () => {
       const stranger = endpoints.find((e) => e.id === 'stranger in nx-backend')!;
       const identity = endpoints.find((e) => e.role.kind === 'service' && e.role.service.name === 'identity')!;
       for (const target of [...endpoints.filter((e) => e.role.kind === 'store'), identity]) {
-        for (const port of [3000, 5432, 6379, 29092, 8108]) expect(allowed(policies, stranger, target, port)).toBe(false);
+        for (const port of [3000, 5432, 6379, 6380, 29092, 8108]) expect(allowed(policies, stranger, target, port)).toBe(false);
       }
     });
 

@@ -16,7 +16,7 @@ import { env, FIXTURE_TAG, objects } from './helpers';
  * and with narrowed ones (which must then shut the internet out of API-server and object-storage egress).
  */
 
-const PORTS = [53, 80, 443, 2379, 3000, 5432, 6379, 6443, 8000, 8001, 8083, 8089, 8443, 9090, 9091, 9093, 9443, 10250, 16379, 29092];
+const PORTS = [53, 80, 443, 2379, 3000, 5432, 6379, 6380, 6443, 8000, 8001, 8083, 8089, 8443, 9090, 9091, 9093, 9443, 10250, 16379, 29092];
 const ADDRESSES = { apiServer: '172.20.0.10', objectStorage: '198.51.100.20', internet: '203.0.113.7' } as const;
 
 const NARROW: ClusterNetwork = parseClusterNetwork('test', {

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { PodRunner, RunningPod } from '../../lib/behaviour/pod-runner';
 import { tail } from '../../lib/behaviour/processes';
-import { env, objects } from '../helpers';
+import { env, objects, tempDir } from '../helpers';
+import { makeTestCertificates } from '../tls-fixtures';
 import { describeWithPrograms, fixtureSecrets, range } from './support';
 
 /*
@@ -12,6 +13,10 @@ import { describeWithPrograms, fixtureSecrets, range } from './support';
  * - the StatefulSet controller → this scenario: pods nx-redis-0..N-1 started in parallel order with their
  *   claims (`data-nx-redis-<i>`, kept across a restart); the create Job's pod run once to completion.
  * - the cluster DNS → /etc/hosts lines for each pod's `<pod>.nx-redis-headless.nx-broker.svc.cluster.local`.
+ * - cert-manager → Secret `nx-redis-tls` made here with openssl (a throw-away CA, the generated Certificate's
+ *   SANs), in a temp folder of the test.
+ * - NetworkPolicy → not enforced here: that no pod reaches the plain port is checked on the policies
+ *   (__tests__/network.test.ts); here the TLS port refuses a plain client from another pod's address.
  */
 
 const NAMESPACE = 'nx-broker';
@@ -25,10 +30,13 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
   // The scenarios run at once: each has its own PodRunner (its own network namespaces, folders and processes),
   // and most of a scenario's time is waiting on servers and probes.
   it.concurrent.each(['staging', 'production'] as const)(
-    '%s: the cluster forms, every pod turns ready, it survives a pod restart with a new address and all pods restarting at once',
+    '%s: the cluster forms over TLS, every pod turns ready, the runbook command works and the TLS port refuses a plain peer, it survives a pod restart with a new address and all pods restarting at once',
     async (name) => {
       const synth = env(name);
-      const runner = new PodRunner(objects(synth), synth.release.registry, fixtureSecrets(objects(synth)));
+      const certificate = objects(synth).find((o: any) => o.kind === 'Certificate' && o.metadata.name === 'nx-redis-tls') as any;
+      const certs = makeTestCertificates(path.join(tempDir('bana-redis-tls-'), 'tls'), certificate.spec.dnsNames);
+      const secrets: Record<string, Record<string, string>> = { ...fixtureSecrets(objects(synth)), [`${NAMESPACE}/nx-redis-tls`]: { ...certs.data } };
+      const runner = new PodRunner(objects(synth), synth.release.registry, secrets);
       try {
         const sts = runner.find('StatefulSet', NAMESPACE, 'nx-redis');
         const replicas: number = sts.spec.replicas;
@@ -57,6 +65,17 @@ describeWithPrograms('behaviour: Redis Cluster from the generated StatefulSet, C
         );
         const nodes = await clusterInfo(runner, pods[0]);
         expect(nodes.trim().split('\n')).toHaveLength(replicas);
+
+        // The runbook's command as written, inside the pod: plain redis-cli on 127.0.0.1:6379 as `default`.
+        const password = secrets[`${NAMESPACE}/nx-redis`].password;
+        const runbook = await runner.exec(pods[0], 'redis', ['redis-cli', '-a', password, 'cluster', 'info'], 5000);
+        expect(runbook.output).toContain('cluster_state:ok');
+        // From another pod's address: the client port speaks TLS only, so a plain client gets no answer; a
+        // client with the CA gets in.
+        const plainFromPeer = await runner.inPodNetwork(pods[1], ['redis-cli', '-h', pods[0].address, '-p', '6380', '--no-auth-warning', '-a', password, 'ping'], 5000);
+        expect(plainFromPeer.output).not.toContain('PONG');
+        const tlsFromPeer = await runner.inPodNetwork(pods[1], ['redis-cli', '--tls', '--cacert', certs.files['ca.crt'], '-h', pods[0].address, '-p', '6380', '--no-auth-warning', '-a', password, 'ping'], 5000);
+        expect(tlsFromPeer.output).toContain('PONG');
 
         // A pod restarts on another node: a new address, the same claim.
         const before = pods[1].address;

@@ -262,8 +262,9 @@ export const OPERATOR_FLOW_NEEDS: readonly FlowNeed[] = [
   { from: pod('kafka connect'), to: pod('kafka connect'), ports: [DATA_PORTS.kafkaConnectRest], why: 'Connect workers forward REST requests to the leader' },
   { from: { operator: 'strimzi' }, to: pod('kafka connect'), ports: [DATA_PORTS.kafkaConnectRest], why: 'the Strimzi operator manages connectors over the REST API' },
   { from: pod('kafka connect build'), to: { external: 'internet' }, ports: [443], why: 'the build downloads the connector from Maven Central and pushes the image to the registry' },
-  // Redis: the bus between nodes, the create Job as a client of every node.
-  { from: pod('redis node'), to: pod('redis node'), ports: [DATA_PORTS.redis, DATA_PORTS.redisBus], why: 'Redis Cluster replication and bus' },
+  // Redis: the bus between nodes, the create Job as a client of every node, all over TLS (the plain port is
+  // for the pod itself).
+  { from: pod('redis node'), to: pod('redis node'), ports: [DATA_PORTS.redis, DATA_PORTS.redisBus], why: 'Redis Cluster replication (TLS port) and bus' },
   { from: pod('redis cluster-create job'), to: pod('redis node'), ports: [DATA_PORTS.redis], why: 'redis-cli --cluster create' },
   // The edge.
   { from: { external: 'internet' }, to: pod('ingress-nginx controller'), ports: [INGRESS_NGINX.ports.http, INGRESS_NGINX.ports.https], why: 'public HTTP(S) through the load balancer' },

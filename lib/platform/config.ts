@@ -45,7 +45,11 @@ export function storeCredentials(service: ServiceSpec): { readonly env: string; 
   if (storesOf(service).includes('redis')) {
     // Its own ACL user (REDIS_USERNAME); the same value sits in nx-broker for the Redis nodes.
     const password = redisPasswordSecret(service.name);
-    result.push({ env: 'REDIS_PASSWORD', secret: password.name, key: password.keys[0] });
+    // The Redis CA (PEM) verifies the nodes: ioredis `redisOptions: { tls: { ca: [REDIS_TLS_CA] } }`.
+    result.push(
+      { env: 'REDIS_PASSWORD', secret: password.name, key: password.keys[0] },
+      { env: 'REDIS_TLS_CA', secret: DATA_SECRETS.redisCa.name, key: DATA_SECRETS.redisCa.keys[0] },
+    );
   }
   if (storesOf(service).includes('kafka')) {
     const password = kafkaPasswordSecret(service.name);

@@ -38,8 +38,23 @@ export const DATA_PORTS = {
   postgres: 5432,
   /** CNPG instance manager status endpoint, used by the operator. */
   postgresStatus: 8000,
-  redis: 6379,
-  /** Redis Cluster bus: always the client port + 10000. */
+  /**
+   * Redis's TLS port (`tls-port`): what every client, the replicas and the create Job use, the only Redis port
+   * a NetworkPolicy opens to clients.
+   */
+  redis: 6380,
+  /**
+   * Redis's plain port (`port`), kept for the runbook's `redis-cli -a $REDIS_PASSWORD` (redis-cli's default
+   * 127.0.0.1:6379) and the exec probes, inside the pod over loopback. Redis binds every listener on the same
+   * addresses (`bind` is shared: redis src/server.c `initListeners`, read at unstable 4f8cdc2, gives the TCP and TLS listeners one
+   * `server.bindaddr`), so this port is reachable on the pod address too: no NetworkPolicy admits any pod to
+   * it (docs/security.md, "Redis").
+   */
+  redisLocal: 6379,
+  /**
+   * Redis Cluster bus (TLS, `tls-cluster yes`), set with `cluster-port`: without it the bus would move to
+   * `tls-port + 10000` (redis src/cluster_legacy.c `defaultClientPort`: the TLS port once `tls-cluster` is on).
+   */
   redisBus: 16379,
   /** The client listener: TLS with SCRAM-SHA-512 authentication, the port every client uses. */
   kafkaClients: 9093,
@@ -132,6 +147,32 @@ export const DATA_SECRETS = {
    * KafkaConnect `tls.trustedCertificates` reads only Secrets.
    */
   kafkaClusterCa: { name: 'nx-kafka-cluster-ca', keys: ['ca.crt'] },
+  /**
+   * nx-backend: a copy of the Redis CA certificate (key `ca.crt` of `nx-broker/nx-redis-ca`, which cert-manager
+   * writes), so services verify the Redis nodes' TLS certificates. Only the certificate: the CA's Secret in
+   * nx-broker also holds its private key, which never leaves nx-broker.
+   */
+  redisCa: { name: 'nx-redis-ca-cert', keys: ['ca.crt'] },
+} as const;
+
+/**
+ * Redis TLS, made by cert-manager in nx-broker (never by hand): a self-signed root (`nx-redis-ca`, Secret
+ * `nx-redis-ca` with `tls.crt`, `tls.key`, `ca.crt`) behind the namespaced CA Issuer `nx-redis-ca`, and the
+ * nodes' certificate `nx-redis-tls` (Secret `nx-redis-tls`: `tls.crt`, `tls.key`, `ca.crt`).
+ */
+export const REDIS_TLS = {
+  selfSignedIssuer: 'nx-redis-selfsigned',
+  caCertificate: 'nx-redis-ca',
+  caIssuer: 'nx-redis-ca',
+  caSecret: 'nx-redis-ca',
+  serverCertificate: 'nx-redis-tls',
+  serverSecret: 'nx-redis-tls',
+  /** The CA lives 3 years and is renewed 90 days before with the same key (clients' copies keep verifying). */
+  caDuration: '26280h',
+  caRenewBefore: '2160h',
+  /** The nodes' certificate: 1 year, renewed 30 days before; Redis reads it at start (docs/data-layer.md). */
+  serverDuration: '8760h',
+  serverRenewBefore: '720h',
 } as const;
 
 /**

@@ -18,8 +18,10 @@ export const STORE_ENDPOINTS: Record<DataStore, Readonly<Record<string, string>>
   },
   redis: {
     REDIS_MODE: 'cluster',
-    // A seed address; cluster-aware clients then follow MOVED redirects to the nodes' pod DNS names.
+    // A seed address on the TLS port; cluster-aware clients then follow MOVED redirects to the nodes' pod DNS
+    // names, on the TLS port (a TLS client is told the TLS port), verifying each name against the certificate.
     REDIS_NODES: `${host(DATA_NAMES.redis, STORE_PARTS.redis.namespace)}:${DATA_PORTS.redis}`,
+    REDIS_TLS: 'true',
   },
   kafka: {
     KAFKA_BROKERS: `${host(DATA_NAMES.kafkaService, STORE_PARTS.kafka.namespace)}:${DATA_PORTS.kafkaClients}`,

@@ -74,7 +74,10 @@ export const STORE_PARTS = {
     operator: { namespace: 'cnpg-system', ports: [DATA_PORTS.postgresStatus] },
     kubernetesApi: true,
   },
-  /** Redis Cluster nodes (StatefulSet `nx-redis`): clients on 6379, the cluster bus between nodes on 16379. */
+  /**
+   * Redis Cluster nodes (StatefulSet `nx-redis`): clients and replicas on the TLS port 6380, the TLS cluster bus
+   * between nodes on 16379. The plain 6379 (runbook, probes over loopback) is in neither list: no flow opens it.
+   */
   redis: {
     namespace: NAMESPACES.broker,
     selector: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': DATA_NAMES.redis, 'app.kubernetes.io/component': 'server' },

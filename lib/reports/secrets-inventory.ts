@@ -32,7 +32,8 @@ export function secretInventory(context: DocumentContext): InventoryEntry[] {
       namespace: list[0].namespace,
       name: list[0].name,
       type: list.find((r) => r.type !== 'Opaque')?.type ?? 'Opaque',
-      createdBy: list.some((r) => r.createdBy === 'by hand') ? 'by hand' : list[0].createdBy,
+      // A Secret a controller writes (a Certificate's secretName) is the controller's, whoever else reads it.
+      createdBy: list.find((r) => r.createdBy !== 'by hand')?.createdBy ?? 'by hand',
       keys: [...new Set(list.map((r) => r.key).filter((k): k is string => k !== undefined))].sort(),
       whole: list.some((r) => r.key === undefined),
       users: [...new Set(list.map((r) => `${r.user} (${r.usage})`))].sort(),
@@ -42,7 +43,8 @@ export function secretInventory(context: DocumentContext): InventoryEntry[] {
 
 function keysCell(e: InventoryEntry): string {
   if (e.type === 'kubernetes.io/dockerconfigjson') return '`.dockerconfigjson`';
-  if (e.type === 'kubernetes.io/tls') return '`tls.crt`, `tls.key`';
+  // A TLS Secret has tls.crt and tls.key; cert-manager adds ca.crt, which a pod may read by name.
+  if (e.type === 'kubernetes.io/tls') return [...new Set(['tls.crt', 'tls.key', ...e.keys])].map((k) => `\`${k}\``).join(', ');
   const named = e.keys.map((k) => `\`${k}\``);
   return [...named, ...(e.whole ? ['every key (read whole)'] : [])].join(', ');
 }
@@ -79,9 +81,9 @@ export function secretsInventoryDocument(context: DocumentContext): GeneratedFil
     '',
     `## Created by controllers (${byController.length})`,
     '',
-    '| Namespace | Secret | Created by | Used by |',
-    '|---|---|---|---|',
-    ...byController.map((e) => `| ${e.namespace} | \`${e.name}\` | ${e.createdBy} | ${e.users.join('<br>')} |`),
+    '| Namespace | Secret | Created by | Keys | Used by |',
+    '|---|---|---|---|---|',
+    ...byController.map((e) => `| ${e.namespace} | \`${e.name}\` | ${e.createdBy} | ${e.type === 'Opaque' && e.keys.length === 0 ? '–' : keysCell(e)} | ${e.users.join('<br>')} |`),
     '',
     '## Check a cluster',
     '',

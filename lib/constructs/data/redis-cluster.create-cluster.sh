@@ -1,7 +1,8 @@
 set -eu
 hosts="@HOSTS@"
 # As nx-admin (password in REDISCLI_AUTH): --cluster create needs CLUSTER ADDSLOTS, MEET, REPLICATE.
-cli="redis-cli --user nx-admin"
+# Over TLS to the nodes' TLS port, verifying their certificates against the cluster's CA.
+cli="redis-cli --tls --cacert @CA_FILE@ --user nx-admin"
 for h in $hosts; do
   until [ "$($cli -h "$h" -p @PORT@ ping 2>/dev/null)" = "PONG" ]; do echo "waiting for $h"; sleep 2; done
 done

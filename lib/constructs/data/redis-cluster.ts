@@ -1,8 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages } from '../../../imports/certmanager-certificate-cert-manager.io';
+import { Issuer } from '../../../imports/certmanager-issuer-cert-manager.io';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../k8s/keys';
 import { clusterHost, commonLabels, CONFIG_DIGEST_ANNOTATION, PART_OF } from '../../platform/conventions';
-import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_UID, redisPasswordSecret, RedisSizing } from '../../platform/data';
+import { DATA_IMAGES, DATA_NAMES, DATA_PORTS, DATA_SECRETS, REDIS_TLS, REDIS_UID, redisPasswordSecret, RedisSizing } from '../../platform/data';
 import { bytes } from '../../k8s/quantity';
 import { InputError } from '../../platform/errors';
 import { REDIS_SYSTEM_USERS } from '../../platform/redis';
@@ -38,6 +40,8 @@ export interface RedisClusterProps {
 
 /** Where the passwords are mounted in the pods: one file per user, named after the user (system users: their key). */
 const SECRETS_DIR = '/etc/redis-secrets';
+/** Where the nodes' TLS certificate, key and CA are mounted (Secret `nx-redis-tls`, kept current by the kubelet). */
+const TLS_DIR = '/etc/redis-tls';
 
 /**
  * Redis Cluster `nx-redis` without an operator: a StatefulSet of `masters * (1 + replicasPerMaster)` pods
@@ -49,6 +53,10 @@ const SECRETS_DIR = '/etc/redis-secrets';
  * hostname`), so clients follow MOVED redirects by name; on every start a node re-resolves the peers named
  * in its `nodes.conf` and replaces their stale IPs, so even a cluster whose pods all restarted with new IPs
  * re-forms by itself.
+ *
+ * TLS: clients, replicas and the bus speak TLS only (`tls-port`, `tls-replication`, `tls-cluster`), with a
+ * certificate from the cluster's own CA (cert-manager, `REDIS_TLS`). The plain `port` stays for the runbook and
+ * the probes over loopback; no NetworkPolicy admits a pod to it.
  */
 export class RedisCluster extends Construct {
   public readonly statefulSet: k8s.KubeStatefulSet;
@@ -57,6 +65,8 @@ export class RedisCluster extends Construct {
   public readonly disruptionBudget: k8s.KubePodDisruptionBudget;
   public readonly createJob: k8s.KubeJob;
   public readonly configMap: k8s.KubeConfigMap;
+  /** The nodes' TLS certificate (Secret `nx-redis-tls`). */
+  public readonly certificate: Certificate;
   /** Pods in the StatefulSet. */
   public readonly nodes: number;
   public readonly headlessName: string;
@@ -73,6 +83,7 @@ export class RedisCluster extends Construct {
     this.headlessName = `${NAME}-headless`;
     this.domain = clusterHost(this.headlessName, NAMESPACE);
     this.metadata = { name: NAME, namespace: NAMESPACE, labels: { ...commonLabels('redis', 'server'), ...this.selector } };
+    this.certificate = this.addCertificates();
 
     const files = this.configFiles(sizing, props.users ?? []);
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { ...this.metadata, name: CONFIG_NAME }, data: files });
@@ -82,6 +93,49 @@ export class RedisCluster extends Construct {
     this.statefulSet = this.addStatefulSet(props, configDigest(Object.keys(files).sort().map((key) => `${key}\0${files[key as keyof typeof files]}\0`)));
     this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { metadata: this.metadata, selector: this.selector }).resource;
     this.createJob = this.addCreateJob(env);
+  }
+
+  /**
+   * The cluster's own CA and the nodes' certificate, in nx-broker. A dedicated CA because Redis servers check a
+   * peer's certificate chain but not its name (bus and replication): any certificate of this CA is a Redis
+   * node, so no other issuer may sign for it. The CA is self-signed and its key is kept across renewals
+   * (`rotationPolicy: Never`), so the copy clients hold keeps verifying certificates issued before and after.
+   *
+   * One certificate for every node, not one per pod: a StatefulSet's pods share one template, so per-pod
+   * Secrets would need a volume per pod (cert-manager's CSI driver, not installed). Its SANs are each pod's
+   * DNS name (what CLUSTER SLOTS and MOVED announce: `cluster-preferred-endpoint-type hostname`) and the
+   * client Service (the seed in REDIS_NODES); no IP SANs, as pod IPs change. Raising the node count adds SANs.
+   */
+  private addCertificates(): Certificate {
+    const meta = (name: string) => ({ name, namespace: NAMESPACE, labels: commonLabels('redis', 'tls') });
+    new Issuer(this, 'SelfSignedIssuer', { metadata: meta(REDIS_TLS.selfSignedIssuer), spec: { selfSigned: {} } });
+    new Certificate(this, 'CaCertificate', {
+      metadata: meta(REDIS_TLS.caCertificate),
+      spec: {
+        isCa: true,
+        commonName: 'nx-redis CA',
+        secretName: REDIS_TLS.caSecret,
+        duration: REDIS_TLS.caDuration,
+        renewBefore: REDIS_TLS.caRenewBefore,
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
+        issuerRef: { kind: 'Issuer', name: REDIS_TLS.selfSignedIssuer, group: 'cert-manager.io' },
+      },
+    });
+    new Issuer(this, 'CaIssuer', { metadata: meta(REDIS_TLS.caIssuer), spec: { ca: { secretName: REDIS_TLS.caSecret } } });
+    return new Certificate(this, 'ServerCertificate', {
+      metadata: meta(REDIS_TLS.serverCertificate),
+      spec: {
+        secretName: REDIS_TLS.serverSecret,
+        commonName: clusterHost(NAME, NAMESPACE),
+        dnsNames: [clusterHost(NAME, NAMESPACE), ...Array.from({ length: this.nodes }, (_, i) => `${NAME}-${i}.${this.domain}`)],
+        duration: REDIS_TLS.serverDuration,
+        renewBefore: REDIS_TLS.serverRenewBefore,
+        // Server for clients; client too: a node presents it when it connects to a peer's bus or its master.
+        usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH],
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+        issuerRef: { kind: 'Issuer', name: REDIS_TLS.caIssuer, group: 'cert-manager.io' },
+      },
+    });
   }
 
   /** The ConfigMap's files: static config, the users' ACL rules and the two scripts. */
@@ -96,11 +150,11 @@ export class RedisCluster extends Construct {
 
   /**
    * The headless Service publishes not-ready addresses (peers must find each other before the cluster is
-   * formed) and both ports; the client Service only the Redis port.
+   * formed) and both TLS ports; the client Service only the TLS client port. The plain port is in neither.
    */
   private addService(id: string, headless: boolean): k8s.KubeService {
     const ports: k8s.ServicePort[] = [
-      { name: 'redis', port: DATA_PORTS.redis, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' },
+      { name: 'redis-tls', port: DATA_PORTS.redis, targetPort: k8s.IntOrString.fromString('redis-tls'), protocol: 'TCP' },
       { name: 'bus', port: DATA_PORTS.redisBus, targetPort: k8s.IntOrString.fromString('bus'), protocol: 'TCP' },
     ];
     return new k8s.KubeService(this, id, {
@@ -144,6 +198,7 @@ export class RedisCluster extends Construct {
             volumes: [
               CONFIG_VOLUME,
               passwordsVolume(props.users ?? []),
+              TLS_VOLUME,
               // Holds the generated config and ACL file with the passwords: memory-backed, never on disk.
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
             ],
@@ -203,14 +258,18 @@ export class RedisCluster extends Construct {
                 image: DATA_IMAGES.redis,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['sh', '/etc/redis/create-cluster.sh'],
-                // `redis-cli --user nx-admin` with this password: creating a cluster needs admin commands.
+                // `redis-cli --tls --user nx-admin` with this password: creating a cluster needs admin commands.
                 env: [passwordEnv('REDISCLI_AUTH', REDIS_SYSTEM_USERS['nx-admin'].key)],
                 resources: resourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
                 securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: [{ name: 'config', mountPath: '/etc/redis', readOnly: true }],
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/redis', readOnly: true },
+                  { name: 'tls-ca', mountPath: TLS_DIR, readOnly: true },
+                ],
               },
             ],
-            volumes: [CONFIG_VOLUME],
+            // Only the CA: the Job verifies the nodes (tls-auth-clients optional asks it for no certificate).
+            volumes: [CONFIG_VOLUME, { name: 'tls-ca', secret: { secretName: REDIS_TLS.serverSecret, defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
           },
         },
       },
@@ -224,6 +283,11 @@ const NAME = DATA_NAMES.redis;
 const NAMESPACE = STORE_PARTS.redis.namespace;
 const CONFIG_NAME = `${NAME}-config`;
 const CONFIG_VOLUME: k8s.Volume = { name: 'config', configMap: { name: CONFIG_NAME, defaultMode: 0o444 } };
+/** The nodes' certificate, key and CA; readable by the redis group only (fsGroup). */
+const TLS_VOLUME: k8s.Volume = {
+  name: 'tls',
+  secret: { secretName: REDIS_TLS.serverSecret, defaultMode: 0o440, items: ['tls.crt', 'tls.key', 'ca.crt'].map((key) => ({ key, path: key })) },
+};
 
 /** An environment variable holding a password of the cluster's own Secret (default: user `default`'s). */
 function passwordEnv(envName: string, key: string = REDIS_SYSTEM_USERS.default.key): k8s.EnvVar {
@@ -252,8 +316,9 @@ function serverContainer(sizing: RedisSizing): k8s.Container {
     image: DATA_IMAGES.redis,
     imagePullPolicy: 'IfNotPresent',
     command: ['redis-server', '/run/redis/redis.conf'],
+    // The plain port (runbook, probes over loopback) is not declared: nothing outside the pod may use it.
     ports: [
-      { name: 'redis', containerPort: DATA_PORTS.redis, protocol: 'TCP' },
+      { name: 'redis-tls', containerPort: DATA_PORTS.redis, protocol: 'TCP' },
       { name: 'bus', containerPort: DATA_PORTS.redisBus, protocol: 'TCP' },
     ],
     // REDIS_PASSWORD for the runbook's `redis-cli -a` (user `default`: read-only and cluster inspection);
@@ -267,20 +332,21 @@ function serverContainer(sizing: RedisSizing): k8s.Container {
       { name: 'data', mountPath: '/data' },
       { name: 'run', mountPath: '/run/redis' },
       { name: 'config', mountPath: '/etc/redis', readOnly: true },
+      { name: 'tls', mountPath: TLS_DIR, readOnly: true },
     ],
     // Loading a large AOF can take minutes: liveness only starts once the port answers.
-    startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('redis') }, periodSeconds: 5, failureThreshold: 120 },
+    startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('redis-tls') }, periodSeconds: 5, failureThreshold: 120 },
     // Ready only when this node sees the whole cluster healthy, so a rollout never takes down a second node
     // before the previous one has rejoined and the cluster covers all slots again.
     readinessProbe: {
-      exec: { command: ['sh', '-c', renderCommand('redis-cluster.readiness.sh', READINESS_SCRIPT, { PORT: DATA_PORTS.redis })] },
+      exec: { command: ['sh', '-c', renderCommand('redis-cluster.readiness.sh', READINESS_SCRIPT, { PORT: DATA_PORTS.redisLocal })] },
       periodSeconds: 5,
       timeoutSeconds: 3,
       failureThreshold: 3,
     },
     // Alive while it answers, including LOADING (AOF replay) and MASTERDOWN (replica without its master).
     livenessProbe: {
-      exec: { command: ['sh', '-c', renderCommand('redis-cluster.liveness.sh', LIVENESS_SCRIPT, { PORT: DATA_PORTS.redis })] },
+      exec: { command: ['sh', '-c', renderCommand('redis-cluster.liveness.sh', LIVENESS_SCRIPT, { PORT: DATA_PORTS.redisLocal })] },
       periodSeconds: 10,
       timeoutSeconds: 5,
       failureThreshold: 6,
@@ -308,7 +374,32 @@ function validate(where: string, sizing: RedisSizing): void {
 function redisConf(sizing: RedisSizing): string {
   return [
     '# Static part of the configuration; prepare.sh includes it from the generated /run/redis/redis.conf.',
-    `port ${DATA_PORTS.redis}`,
+    // Upstream names below: redis.conf, src/config.c, cluster.c, cluster_legacy.c, redis-cli.c of redis/redis, read
+    // at unstable 4f8cdc2 (2024-10, the 8.0 line; the pinned 8.10.2's own tree was not available to read), and
+    // run with Debian's 7.0.15 in the behaviour tier: every directive here exists since 7.0.
+    // Plain port: the runbook's `redis-cli -a $REDIS_PASSWORD` and the exec probes, over loopback only (no
+    // NetworkPolicy admits it; `bind` is shared by every listener, so it cannot be bound to loopback alone).
+    `port ${DATA_PORTS.redisLocal}`,
+    `tls-port ${DATA_PORTS.redis}`,
+    // The bus stays on 16379: with tls-cluster it would default to tls-port + 10000 (cluster_legacy.c
+    // `defaultClientPort`, `clusterInitLast`); redis-cli --cluster create reads it from CLUSTER NODES and
+    // passes it to CLUSTER MEET (redis-cli.c `clusterManagerNodeLoadInfo`, `clusterManagerCommandCreate`).
+    `cluster-port ${DATA_PORTS.redisBus}`,
+    `tls-cert-file ${TLS_DIR}/tls.crt`,
+    `tls-key-file ${TLS_DIR}/tls.key`,
+    `tls-ca-cert-file ${TLS_DIR}/ca.crt`,
+    // Bus and replication over TLS. The bus always demands a peer certificate of this CA (cluster_legacy.c
+    // `clusterAcceptHandler`: require_auth = TLS_CLIENT_AUTH_YES); a replica connects to its master's TLS port
+    // (`getNodeDefaultReplicationPort`: tls_port when tls-replication is on) and presents its certificate.
+    'tls-cluster yes',
+    'tls-replication yes',
+    // Client certificates optional: a certificate presented must chain to the CA, none is required. Services
+    // authenticate with their ACL user and password (one per service); mTLS would need a client certificate per
+    // service in nx-backend, which a namespaced Issuer in nx-broker cannot issue there (docs/security.md).
+    'tls-auth-clients optional',
+    // CLUSTER SLOTS/SHARDS/NODES and MOVED answer a TLS client with the TLS port and a plain one with the plain
+    // port (cluster.c `shouldReturnTlsInfo`, `clusterNodeClientPort`); each node announces both as it listens
+    // (cluster_legacy.c `deriveAnnouncedPorts`), so no cluster-announce-tls-port is needed (no port mapping).
     'bind * -::*',
     // Every user has a password (users.acl), so protected mode never refuses a client; it stays on as the
     // safety net it is meant to be: should `default` ever lose its password, only loopback clients get in.
@@ -340,7 +431,7 @@ function redisConf(sizing: RedisSizing): string {
  */
 function createClusterScript(domain: string, nodes: number, replicas: number): string {
   const hosts = Array.from({ length: nodes }, (_, i) => `${NAME}-${i}.${domain}`).join(' ');
-  return renderScript('redis-cluster.create-cluster.sh', CREATE_CLUSTER_SCRIPT, { HOSTS: hosts, PORT: DATA_PORTS.redis, REPLICAS: replicas, NODES: nodes });
+  return renderScript('redis-cluster.create-cluster.sh', CREATE_CLUSTER_SCRIPT, { HOSTS: hosts, PORT: DATA_PORTS.redis, CA_FILE: `${TLS_DIR}/ca.crt`, REPLICAS: replicas, NODES: nodes });
 }
 
 /** users.rules: the cluster's own users, then one per service, as `<user> <password file> <rules>`. */
