@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { SERVICES } from '../lib/platform/services';
 import { env, find, tempDir } from './helpers';
@@ -7,8 +8,8 @@ import { clusterCommand, makeTestCertificates, TestCertificates, tlsCommands } f
 
 /**
  * The Redis ConfigMap run for real: Debian's redis-server and redis-cli, six nodes of the production
- * configuration on 127.0.0.1, plain ports 7100-7105 standing in for the pods' 6379, TLS ports 7120-7125 for
- * 6380, bus ports 17100-17105 for 16379, prepare.sh and create-cluster.sh exactly as generated (paths moved into
+ * configuration on 127.0.0.1, on ports picked free at run time (two runs on one machine must not meet): a plain
+ * one standing in for the pods' 6379, a TLS one for 6380 and a bus one for 16379 per node, prepare.sh and create-cluster.sh exactly as generated (paths moved into
  * a temp dir; `getent` answers the pod DNS names with stand-in addresses, and a redis-cli wrapper maps those
  * names, addresses and 6380 to the node's TLS port). The certificate is made here with openssl for the SANs
  * of the generated Certificate `nx-redis-tls`. The cluster forms over TLS; every user does what its ACL
@@ -20,9 +21,28 @@ const available = server.status === 0;
 if (!available) console.log('redis ACL behaviour: skipped (redis-server/redis-cli not installed; .ci/run installs Debian redis-server)');
 
 const NODES = 6;
-const port = (i: number) => 7100 + i;
-const tlsPort = (i: number) => 7120 + i;
-const busPort = (i: number) => 17100 + i;
+/** Three ports per node (plain, TLS, bus), picked in beforeAll before anything uses them. */
+const picked: number[] = [];
+const port = (i: number) => picked[i];
+const tlsPort = (i: number) => picked[NODES + i];
+const busPort = (i: number) => picked[2 * NODES + i];
+
+/** Whether 127.0.0.1:<p> can be bound right now. */
+const canBind = (p: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(p, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+/** `count` distinct ports in 10000-29999 that are free now: below Linux's ephemeral range (32768+). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const p = 10000 + Math.floor(Math.random() * 20000);
+    if (!ports.includes(p) && (await canBind(p))) ports.push(p);
+  }
+  return ports;
+}
 /** The address getent gives the Job for pod i (mapped back to 127.0.0.1:<port> by the wrapper). */
 const podIp = (i: number) => `10.99.0.${10 + i}`;
 const domain = 'nx-redis-headless.nx-broker.svc.cluster.local';
@@ -51,6 +71,7 @@ const passwordOf = (file: string) => `pw_${file.replace(/[^A-Za-z0-9]/g, '_')}_x
   const denied = (answers: string[]) => answers.every((a) => a.startsWith('NOPERM'));
 
   beforeAll(async () => {
+    picked.push(...(await freePorts(3 * NODES)));
     const data = find(env('production'), 'ConfigMap', 'nx-redis-config').data as Record<string, string>;
     rules = data['users.rules'].split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' '));
     fs.mkdirSync(path.join(dir, 'secrets'));
