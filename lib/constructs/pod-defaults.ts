@@ -75,4 +75,15 @@ export function nodeSelector(env: EnvironmentSpec): Record<string, string> {
   return { [NODE_POOL_LABEL]: env.nodePool };
 }
 
+/** The node pool as a required node affinity, for pod templates with no nodeSelector (Strimzi's). */
+export function nodePoolAffinity(env: EnvironmentSpec) {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: 'In', values: [env.nodePool] }] }],
+      },
+    },
+  };
+}
+
 export const IMAGE_PULL_SECRETS: k8s.LocalObjectReference[] = [{ name: PULL_SECRET }];

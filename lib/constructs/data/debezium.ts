@@ -10,7 +10,7 @@ import {
   KafkaConnectSpecTemplate,
 } from '../../../imports/strimzi-kafkaconnect-kafka.strimzi.io';
 import { KafkaConnector } from '../../../imports/strimzi-kafkaconnector-kafka.strimzi.io';
-import { commonLabels, NODE_POOL_LABEL, PULL_SECRET } from '../../platform/conventions';
+import { commonLabels, PULL_SECRET } from '../../platform/conventions';
 import { CDC, DATA_NAMES, DATA_PORTS, DATA_SECRETS, DEBEZIUM_VERSION, DebeziumSizing, KAFKA_VERSION, kafkaPasswordSecret, PART_LABEL } from '../../platform/data';
 import { assertPinned } from '../../platform/images';
 import { DEBEZIUM_KAFKA_USER } from '../../platform/kafka';
@@ -19,7 +19,7 @@ import { PRIORITY_CLASSES } from '../../platform/priorities';
 import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { assertResources, crdResources, subject } from './checks';
-import { restrictedContainerSecurityContext } from '../pod-defaults';
+import { nodePoolAffinity, restrictedContainerSecurityContext } from '../pod-defaults';
 
 export interface DebeziumProps {
   readonly environment: EnvironmentSpec;
@@ -209,12 +209,3 @@ function connectTemplate(env: EnvironmentSpec, built: boolean): KafkaConnectSpec
   };
 }
 
-function nodePoolAffinity(env: EnvironmentSpec) {
-  return {
-    nodeAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: {
-        nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: 'In', values: [env.nodePool] }] }],
-      },
-    },
-  };
-}

@@ -25,7 +25,7 @@ import {
   KafkaNodePoolSpecStorageVolumesType,
   KafkaNodePoolSpecTemplate,
 } from '../../../imports/strimzi-kafkanodepool-kafka.strimzi.io';
-import { commonLabels, NODE_POOL_LABEL } from '../../platform/conventions';
+import { commonLabels } from '../../platform/conventions';
 import { DATA_NAMES, DATA_PORTS, KAFKA_METADATA_VERSION, KAFKA_VERSION, kafkaPasswordSecret, KafkaSizing, PART_LABEL } from '../../platform/data';
 import { InputError } from '../../platform/errors';
 import { PRIORITY_CLASSES } from '../../platform/priorities';
@@ -33,7 +33,7 @@ import { STORE_PARTS } from '../../platform/stores';
 import { EnvironmentSpec } from '../../platform/types';
 import { assertInteger, assertOdd, assertResources, assertStorageSize, crdResources, subject } from './checks';
 import { spreadAcrossNodes } from '../spread';
-import { restrictedContainerSecurityContext } from '../pod-defaults';
+import { nodePoolAffinity, restrictedContainerSecurityContext } from '../pod-defaults';
 
 export interface KafkaClusterProps {
   readonly environment: EnvironmentSpec;
@@ -254,13 +254,7 @@ function poolTemplate(env: EnvironmentSpec, part: Record<string, string>): Kafka
       metadata: { labels: part },
       priorityClassName: PRIORITY_CLASSES.data.name,
       // Strimzi's pod template has no nodeSelector: the node pool is a required node affinity.
-      affinity: {
-        nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_POOL_LABEL, operator: 'In', values: [env.nodePool] }] }],
-          },
-        },
-      },
+      affinity: nodePoolAffinity(env),
       topologySpreadConstraints: env.spreadAcrossNodes ? spreadAcrossNodes({ 'strimzi.io/cluster': CLUSTER, ...part }) : undefined,
       // The Strimzi images run as uid 1001; fsGroup 0 is Strimzi's own default, which lets that user write the volumes.
       securityContext: { runAsNonRoot: true, fsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
