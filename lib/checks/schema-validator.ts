@@ -16,29 +16,63 @@ export interface SchemaProblem {
   readonly reason: string;
 }
 
-// require, not import: tsc would infer a literal type for each 1.5 MB of JSON (most of the type-check's
-// time); the bundle holds them all the same (esbuild inlines a required JSON file).
-const CORE = require('./schemas/kubernetes-1.28.json') as SchemaBundle;
-const CRDS = require('./schemas/crds.json') as SchemaBundle;
+/**
+ * The schema files (`npm run schemas` writes them), read on first use, not bundled: a synth whose validators
+ * are precompiled (`.build/validators/`, see `precompiledValidators`) never parses them; inlined in the bundle
+ * they were 2.3 MB of its 5.2 MB, read, compiled and parsed by every run (~100 ms of each start in
+ * `node --cpu-prof`). From source (jest, tsc) they are beside this file; from the bundle in .build/, in lib/.
+ */
+function schemaPath(name: string): string {
+  const candidates = [path.join(__dirname, 'schemas', name), path.join(__dirname, '..', 'lib', 'checks', 'schemas', name)];
+  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0];
+}
+const SCHEMA_FILES = { core: 'kubernetes-1.28.json', crds: 'crds.json' } as const;
+let bundles: { readonly core: SchemaBundle; readonly crds: SchemaBundle } | undefined;
+function schemas(): { readonly core: SchemaBundle; readonly crds: SchemaBundle } {
+  bundles ??= {
+    core: JSON.parse(fs.readFileSync(schemaPath(SCHEMA_FILES.core), 'utf8')) as SchemaBundle,
+    crds: JSON.parse(fs.readFileSync(schemaPath(SCHEMA_FILES.crds), 'utf8')) as SchemaBundle,
+  };
+  return bundles;
+}
 
 /** The schema of `apiVersion/kind`: a Kubernetes 1.28 core kind, else a CRD imported in cdk8s.yaml. */
 export function kindSchema(apiVersion: string, kind: string): (KindSchema & { source: 'core' | 'crd' }) | undefined {
   const key = `${apiVersion}/${kind}`;
-  if (CORE.kinds[key]) return { ...CORE.kinds[key], source: 'core' };
-  if (CRDS.kinds[key]) return { ...CRDS.kinds[key], source: 'crd' };
+  const { core, crds } = schemas();
+  if (core.kinds[key]) return { ...core.kinds[key], source: 'core' };
+  if (crds.kinds[key]) return { ...crds.kinds[key], source: 'crd' };
   return undefined;
 }
 
+/**
+ * Whether `apiVersion/kind` is known, and whether its objects live in a namespace: from the precompiled
+ * index when there is one for these schemas (no schema file is parsed), else from the schemas.
+ */
+export function kindInfo(apiVersion: string, kind: string): { readonly namespaced: boolean } | undefined {
+  if (precompiled === undefined) precompiled = findPrecompiled();
+  if (precompiled) return precompiled.index.kinds[`${apiVersion}/${kind}`];
+  return kindSchema(apiVersion, kind);
+}
+
 export function knownKinds(): string[] {
-  return [...Object.keys(CORE.kinds), ...Object.keys(CRDS.kinds)];
+  const { core, crds } = schemas();
+  return [...Object.keys(core.kinds), ...Object.keys(crds.kinds)];
 }
 
 /** Options of every validator, compiled here or ahead of time (formats are not checked, see schema-generation.ts). */
 const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, validateFormats: false } as const;
+/** The layout of `index.json`; part of the fingerprint, so an index of another layout is never read as this one. */
+const INDEX_FORMAT = 2;
 
-/** Identifies the schemas and options a precompiled validator module was built from. */
+/**
+ * Identifies the schemas and options a precompiled validator module was built from: the bytes of the schema
+ * files (read and hashed, ~3 ms; not parsed), the ajv release and options, the index layout.
+ */
 export function validatorFingerprint(): string {
-  return createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, CORE, CRDS])).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, INDEX_FORMAT]));
+  for (const name of Object.values(SCHEMA_FILES)) hash.update('\0').update(fs.readFileSync(schemaPath(name)));
+  return hash.digest('hex').slice(0, 16);
 }
 
 function kindSchemaForAjv(entry: KindSchema & { source: 'core' | 'crd' }): object {
@@ -48,15 +82,15 @@ function kindSchemaForAjv(entry: KindSchema & { source: 'core' | 'crd' }): objec
 
 function newAjv(source: boolean): Ajv {
   const instance = new Ajv({ ...AJV_OPTIONS, code: { source } });
-  instance.addSchema({ $id: 'k8s', definitions: CORE.definitions });
+  instance.addSchema({ $id: 'k8s', definitions: schemas().core.definitions });
   return instance;
 }
 
 /** `.build/validators/index.json`: which module holds which kind's validator, and what they were built from. */
 export interface PrecompiledIndex {
   readonly fingerprint: string;
-  /** `apiVersion/kind` → file name in the same folder. */
-  readonly kinds: Record<string, string>;
+  /** `apiVersion/kind` → its module's file name in the same folder, and whether the kind is namespaced. */
+  readonly kinds: Record<string, { readonly file: string; readonly namespaced: boolean }>;
 }
 
 /**
@@ -71,12 +105,12 @@ export function precompiledValidators(): { index: PrecompiledIndex; files: Map<s
     const slash = key.lastIndexOf('/');
     const entry = kindSchema(key.slice(0, slash), key.slice(slash + 1))!;
     instance.addSchema({ ...kindSchemaForAjv(entry), $id: `kind${i}` });
-    return { key, id: `kind${i}` };
+    return { key, id: `kind${i}`, namespaced: entry.namespaced };
   });
-  const kinds: Record<string, string> = {};
+  const kinds: PrecompiledIndex['kinds'] = {};
   const files = new Map<string, string>();
-  for (const { key, id } of ids) {
-    kinds[key] = `${id}.js`;
+  for (const { key, id, namespaced } of ids) {
+    kinds[key] = { file: `${id}.js`, namespaced };
     files.set(`${id}.js`, standaloneCode(instance, { validate: id }));
   }
   return { index: { fingerprint: validatorFingerprint(), kinds }, files };
@@ -180,12 +214,12 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   const key = `${apiVersion}/${kind}`;
   let validate = compiled.get(key);
   if (validate) return validate;
-  const entry = kindSchema(apiVersion, kind);
-  if (!entry) return undefined;
   if (precompiled === undefined) precompiled = findPrecompiled();
-  const file = precompiled?.index.kinds[key];
+  const file = precompiled?.index.kinds[key]?.file;
   if (precompiled && file) validate = loadPrecompiled(precompiled.dir, file);
   else {
+    const entry = kindSchema(apiVersion, kind);
+    if (!entry) return undefined;
     ajv ??= newAjv(false);
     validate = ajv.compile(kindSchemaForAjv(entry));
   }
@@ -289,8 +323,7 @@ export function schemaProblems(object: { apiVersion?: unknown; kind?: unknown })
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
     return [{ path: typeof object.apiVersion !== 'string' ? 'apiVersion' : 'kind', value: undefined, reason: 'required field is missing' }];
   }
-  if (!kindSchema(object.apiVersion, object.kind)) return undefined;
-  if (precompiled === undefined) precompiled = findPrecompiled();
+  if (!kindInfo(object.apiVersion, object.kind)) return undefined;
   const memo = validObjectMemo();
   const digest = memo ? objectDigest(object) : '';
   if (memo?.known.has(digest)) {

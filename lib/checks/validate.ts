@@ -1,7 +1,7 @@
 import { identify, KubeObject, ManifestFile } from '../k8s/objects';
 import { InputError } from '../platform/errors';
 import { nameProblems } from './names';
-import { kindSchema, schemaProblems } from './schema-validator';
+import { kindInfo, schemaProblems } from './schema-validator';
 
 /** One reason an object cannot be written. */
 export interface ObjectProblem {
@@ -21,7 +21,7 @@ export function objectProblems(object: KubeObject): ObjectProblem[] {
   const who = identify(object);
   const missing = (['apiVersion', 'kind'] as const).filter((field) => typeof object[field] !== 'string' || object[field] === '');
   if (missing.length > 0) return missing.map((field) => ({ object: who, path: field, value: undefined, reason: 'required field is missing' }));
-  const entry = kindSchema(object.apiVersion, object.kind);
+  const entry = kindInfo(object.apiVersion, object.kind);
   if (!entry) {
     return [{ object: who, path: 'apiVersion', value: `${object.apiVersion}/${object.kind}`, reason: 'unknown kind: allowed are the Kubernetes 1.28 core kinds and the CRDs imported in cdk8s.yaml (npm run import, npm run schemas)' }];
   }

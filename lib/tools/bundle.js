@@ -1,0 +1,74 @@
+// @ts-check
+'use strict';
+/**
+ * The esbuild build of every program the npm scripts run, in one place for `npm run build` (`node
+ * lib/tools/bundle.js`, all of them) and `npm run synth` (lib/tools/synth.js, the synth's own three).
+ *
+ * Plain JavaScript on purpose: it is what bundles the TypeScript, so it cannot need bundling.
+ *
+ * The npm packages are bundled in (no `packages: 'external'`): loading `cdk8s`, `cdk8s-plus-28`, `yaml` and
+ * `ajv` from node_modules file by file cost a synth ~180 ms of resolving, reading and compiling (`node
+ * --cpu-prof`: Module._resolveFilename, readFileSync and wrapSafe over ~400 files); one file costs one read.
+ * The app itself is `.build/app.js`, run by `.build/main.js` (lib/tools/main-loader.js) through V8's code cache.
+ */
+const path = require('path');
+
+const root = path.resolve(__dirname, '..', '..');
+const outdir = path.join(root, '.build');
+
+/** Output name (`.build/<name>.js`) → source. */
+const ENTRIES = /** @type {const} */ ({
+  app: 'main.ts',
+  main: 'lib/tools/main-loader.js',
+  'build-validators': 'lib/tools/build-validators.ts',
+  bench: 'lib/bench/bench.ts',
+  'update-golden': 'lib/tools/update-golden.ts',
+  'generate-schemas': 'lib/tools/generate-schemas.ts',
+  diff: 'lib/tools/diff.ts',
+  validate: 'lib/tools/validate.ts',
+  'repo-files': 'lib/tools/repo-files.ts',
+  'image-digests': 'lib/tools/image-digests.ts',
+});
+/** What `npm run synth` runs: the loader, the app, the validator build. */
+const SYNTH_ENTRIES = /** @type {const} */ (['app', 'main', 'build-validators']);
+
+/**
+ * Loaders beyond esbuild's defaults: scripts that run in containers are imported as text
+ * (lib/constructs/scripts.ts). A file loaded so is an input in the metafile like any module, so editing a
+ * `.sh` file re-bundles.
+ */
+const LOADERS = /** @type {const} */ ({ '.sh': 'text' });
+
+/**
+ * Bundles the named entries into .build/ and returns esbuild's metafile. Throws when esbuild fails (it has
+ * printed each error with its file and line).
+ * @param {readonly (keyof typeof ENTRIES)[]} names
+ */
+function bundle(names) {
+  const esbuild = require('esbuild');
+  const result = esbuild.buildSync({
+    entryPoints: Object.fromEntries(names.map((name) => [name, ENTRIES[name]])),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    // The build's own tool stays a dependency to load, never part of a bundle.
+    external: ['esbuild'],
+    outdir,
+    logLevel: 'warning',
+    loader: LOADERS,
+    metafile: true,
+    absWorkingDir: root,
+  });
+  return /** @type {NonNullable<typeof result.metafile>} */ (result.metafile);
+}
+
+module.exports = { bundle, ENTRIES, SYNTH_ENTRIES, LOADERS, root, outdir };
+
+if (require.main === module) {
+  try {
+    bundle(/** @type {(keyof typeof ENTRIES)[]} */ (Object.keys(ENTRIES)));
+  } catch {
+    process.stderr.write('error: bundling failed (esbuild errors above)\n');
+    process.exit(1);
+  }
+}
