@@ -204,7 +204,16 @@ export function saveValidatorCodeCache(): void {
   }
   if (validObjects?.added) {
     validObjects.added = false;
-    const kept = [...validObjects.current, ...validObjects.previous.filter((d) => !validObjects!.current.has(d)).slice(0, VALID_OBJECTS_KEPT)];
+    // Read again: another writer (the environment worker, another run) may have added digests since this run read it.
+    let onDisk: string[] = [];
+    try {
+      onDisk = fs.readFileSync(validObjects.file, 'utf8').split('\n').filter((line) => line.length > 0);
+    } catch {
+      onDisk = [];
+    }
+    const current = validObjects.current;
+    const others = [...new Set([...onDisk, ...validObjects.previous])].filter((d) => !current.has(d));
+    const kept = [...current, ...others.slice(0, VALID_OBJECTS_KEPT)];
     write(validObjects.file, `${kept.join('\n')}\n`);
   }
 }
