@@ -5,6 +5,7 @@ import * as path from 'path';
 import { writeEnvironments } from '../output/writer';
 import { RELEASE_DIR } from '../inputs/release';
 import { synthesizePlatform } from '../synth/synthesize';
+import { startEnvironmentWorker } from '../synth/worker-start';
 import { generatedPlatform } from './generated-platform';
 
 /**
@@ -30,13 +31,18 @@ interface Sample {
   readonly maxRssMiB: number;
 }
 
-/** Child mode: synthesize a generated platform of `count` services once; print `{ ms, synthMs, writeMs, maxRssMiB, files }`. */
-function child(count: number): void {
+/**
+ * Child mode: synthesize a generated platform of `count` services once, on one thread or with the environment
+ * worker as `.build/main.js` uses it (started when the clock starts, so its loading counts); print
+ * `{ ms, synthMs, writeMs, maxRssMiB, files }`.
+ */
+function child(count: number, threads: number): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-'));
   let start: bigint, synthesized: bigint, end: bigint, files: number;
   try {
     const platform = generatedPlatform(count);
     start = process.hrtime.bigint();
+    if (threads === 2) startEnvironmentWorker(path.join(root, '.build', 'main.js'));
     const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, RELEASE_DIR));
     synthesized = process.hrtime.bigint();
     writeEnvironments(path.join(out, 'dist'), envs.map((e) => ({ name: e.environment.name, files: e.files })));
@@ -159,19 +165,27 @@ function main(): void {
   }
 
   // 3. Generated platforms: linear growth, in memory and in total.
+  type ChildResult = { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number };
+  const generated = (count: number, threads: number): ChildResult => {
+    // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
+    // billed to the next.
+    spawnSync('sync');
+    const r = spawnSync(process.execPath, [self, '--child', String(count), String(threads)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`bench child ${count} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as ChildResult;
+  };
   for (const count of [100, 300, 1000]) {
-    const samples: { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number }[] = [];
+    const one: ChildResult[] = [];
+    const two: ChildResult[] = [];
     for (let i = 0; i < RUNS; i++) {
-      // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
-      // billed to the next.
-      spawnSync('sync');
-      const r = spawnSync(process.execPath, [self, '--child', String(count)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
-      if (r.status !== 0) throw new Error(`bench child ${count} failed: ${r.stderr}`);
-      samples.push(JSON.parse(r.stdout));
+      one.push(generated(count, 1));
+      two.push(generated(count, 2));
     }
     const big = count === 1000;
-    report(`${count} services in memory (${samples[0].files} files)`, samples.map((x) => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB })), big ? '<= 2 s, <= 512 MiB' : '-');
-    report(`${count} services from scratch, writes included`, samples, big ? '<= 4 s' : '-');
+    const inMemory = (x: ChildResult): Sample => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB });
+    report(`${count} services in memory (${one[0].files} files), one thread`, one.map(inMemory), big ? '<= 2 s, <= 512 MiB' : '-');
+    report(`${count} services in memory, two threads`, two.map(inMemory), big ? '<= 2 s, <= 512 MiB' : '-', 'the environment worker, its loading included');
+    report(`${count} services from scratch, writes included, two threads`, two, big ? '<= 4 s' : '-');
   }
 
   // 4. npm test, opt-in.
@@ -194,5 +208,5 @@ function main(): void {
   );
 }
 
-if (process.argv[2] === '--child') child(Number(process.argv[3]));
+if (process.argv[2] === '--child') child(Number(process.argv[3]), Number(process.argv[4]));
 else main();

@@ -2,6 +2,7 @@ import { isMainThread, MessagePort, receiveMessageOnPort, workerData } from 'wor
 import { saveValidatorCodeCache } from '../checks/schema-validator';
 import { ManifestError } from '../checks/validate';
 import { InputError } from '../platform/errors';
+import { WORKER_HANDLE, WORKER_ROLE } from './worker-start';
 import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
 
 /**
@@ -18,8 +19,6 @@ import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
  * rebuilt with the same input, value, allowed text and problems. Without the loader (jest, the bench's
  * in-memory runs) or with `NX_SYNTH_WORKER=0`, environments are synthesized one after the other.
  */
-export const WORKER_ROLE = 'bana-synth-environment';
-const WORKER_HANDLE = Symbol.for('bana.synth.worker');
 
 /** Signal values: the worker has not answered yet; it posted its reply; it ended without one. */
 const PENDING = 0;

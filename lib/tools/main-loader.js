@@ -26,10 +26,9 @@ const Module = require('module');
 const path = require('path');
 const os = require('os');
 const vm = require('vm');
-const { isMainThread, MessageChannel, Worker } = require('worker_threads');
+const { isMainThread } = require('worker_threads');
+const { startEnvironmentWorker } = require('../synth/worker-start');
 
-/** Must match lib/synth/environment-worker.ts. */
-const WORKER_ROLE = 'bana-synth-environment';
 /** Whether to start the worker: as told by NX_SYNTH_WORKER, else when a core is idle. */
 function wantWorker() {
   const told = process.env.NX_SYNTH_WORKER;
@@ -37,13 +36,7 @@ function wantWorker() {
   const cores = os.availableParallelism();
   return cores > 1 && os.loadavg()[0] < cores - 1;
 }
-if (isMainThread && wantWorker()) {
-  const { port1, port2 } = new MessageChannel();
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(__filename, { workerData: { role: WORKER_ROLE, port: port2, signal }, transferList: [port2], stdout: true, stderr: true });
-  worker.unref();
-  /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('bana.synth.worker')] = { port: port1, signal };
-}
+if (isMainThread && wantWorker()) startEnvironmentWorker(__filename);
 
 const file = path.join(__dirname, 'app.js');
 const cacheFile = `${file}.cache`;
