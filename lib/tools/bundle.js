@@ -53,6 +53,11 @@ function bundle(names) {
     target: 'node20',
     // The build's own tool stays a dependency to load, never part of a bundle.
     external: ['esbuild'],
+    // Whitespace, comments and syntax only (names stay, so profiles and errors read): the app's bundle goes
+    // from 2.9 MB to 2.0 MB, which every run reads, hashes (main-loader.js) and decodes; ~40 ms of a run's
+    // start in a `--help` run's median CPU time.
+    minifyWhitespace: true,
+    minifySyntax: true,
     outdir,
     logLevel: 'warning',
     loader: LOADERS,
