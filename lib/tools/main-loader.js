@@ -58,12 +58,17 @@ const text = isAscii(source) ? source.toString('latin1') : source.toString('utf8
 const script = new vm.Script(Module.wrap(text), { filename: file, cachedData });
 if (cachedData === undefined || script.cachedDataRejected === true) {
   process.once('exit', () => {
+    const temp = `${cacheFile}.tmp-${process.pid}`;
     try {
-      const temp = `${cacheFile}.tmp-${process.pid}`;
       fs.writeFileSync(temp, Buffer.concat([digest, script.createCachedData()]));
       fs.renameSync(temp, cacheFile);
     } catch {
-      // A read-only or vanished .build/: the next run compiles again.
+      // A read-only or vanished .build/: the next run compiles again, and no temporary file stays.
+      try {
+        fs.rmSync(temp, { force: true });
+      } catch {
+        // Nothing was written there either.
+      }
     }
   });
 }

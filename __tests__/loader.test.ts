@@ -1,0 +1,57 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT, tempDir } from './helpers';
+
+/**
+ * The loader (`.build/main.js`, lib/tools/main-loader.js) runs `.build/app.js` beside it through V8's code
+ * cache. V8 accepts a cache made for any source of the same length, so the loader keys it by the bundle's
+ * SHA-256: an app rebuilt to other bytes of the same length runs its new code, never the cached old one.
+ */
+const LOADER = path.join(ROOT, '.build', 'main.js');
+
+function appSource(word: string): string {
+  return `process.stdout.write(${JSON.stringify(word)} + ' ' + process.argv.slice(2).join(' '));\n`;
+}
+
+function run(dir: string, ...args: string[]) {
+  return spawnSync(process.execPath, [path.join(dir, 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, NX_SYNTH_WORKER: '0' } });
+}
+
+test('the app runs with its arguments, writes its code cache, and a same-length rebuild runs the new code', () => {
+  const dir = tempDir();
+  fs.copyFileSync(LOADER, path.join(dir, 'main.js'));
+  fs.writeFileSync(path.join(dir, 'app.js'), appSource('first'));
+  const first = run(dir, '--out', 'x');
+  expect(first.stderr).toBe('');
+  expect(first.stdout).toBe('first --out x');
+  const cache = path.join(dir, 'app.js.cache');
+  expect(fs.existsSync(cache)).toBe(true);
+
+  // The cache is used: the second run reads it and leaves it as it was.
+  const before = fs.readFileSync(cache);
+  expect(run(dir).stdout).toBe('first ');
+  expect(fs.readFileSync(cache).equals(before)).toBe(true);
+
+  // Other bytes, same length: the cache is not given to V8, the new code runs, and a new cache replaces it.
+  const second = appSource('other');
+  expect(second.length).toBe(appSource('first').length);
+  fs.writeFileSync(path.join(dir, 'app.js'), second);
+  expect(run(dir).stdout).toBe('other ');
+  expect(fs.readFileSync(cache).equals(before)).toBe(false);
+  expect(run(dir).stdout).toBe('other ');
+});
+
+test('a cache that cannot be written (read-only folder) only costs speed', () => {
+  const dir = tempDir();
+  fs.copyFileSync(LOADER, path.join(dir, 'main.js'));
+  fs.writeFileSync(path.join(dir, 'app.js'), appSource('ro'));
+  // A folder named like the cache file makes its rename fail, as a read-only .build/ would (root ignores modes).
+  fs.mkdirSync(path.join(dir, 'app.js.cache'));
+  fs.writeFileSync(path.join(dir, 'app.js.cache', 'keep'), '');
+  const r = run(dir);
+  expect(r.status).toBe(0);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('ro ');
+  expect(fs.readdirSync(dir).sort()).toEqual(['app.js', 'app.js.cache', 'main.js']);
+});
