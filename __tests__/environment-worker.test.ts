@@ -17,13 +17,13 @@ jest.setTimeout(60_000);
 
 const BUNDLE = path.join(ROOT, '.build', 'main.js');
 
-function run(worker: string, extraNode: string[] = []) {
+function run(worker: string, extraNode: string[] = [], extraEnv: Record<string, string> = {}) {
   const dir = tempDir();
   const out = path.join(dir, 'dist');
   const r = spawnSync(process.execPath, [...extraNode, BUNDLE, '--out', out, '--release-dir', RELEASE_DIR], {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, NX_SYNTH_WORKER: worker },
+    env: { ...process.env, NX_SYNTH_WORKER: worker, ...extraEnv },
   });
   return { dir, out, status: r.status, stdout: r.stdout.replaceAll(dir, '<dir>'), stderr: r.stderr };
 }
@@ -58,6 +58,18 @@ test('with NX_SYNTH_WORKER=1 both threads synthesize an environment (their CPU p
   };
   expect(synthesizingThreads('1')).toEqual([true, true]);
   expect(synthesizingThreads('0')).toEqual([true]);
+});
+
+test('a worker that dies without replying: the main thread synthesizes its environment itself, same bytes', () => {
+  const trace = path.join(tempDir(), 'trace');
+  const crashed = run('1', [], { NX_FAULT: 'eacces@worker', NX_FAULT_TRACE: trace });
+  const off = run('0');
+  // The worker got its job and failed there (the writer's own points follow, on the main thread).
+  expect(fs.readFileSync(trace, 'utf8').split('\n')[0]).toBe('worker');
+  expect(crashed.stderr).toBe('');
+  expect(crashed.status).toBe(0);
+  expect(crashed.stdout).toBe(off.stdout);
+  expect(readTree(crashed.out)).toEqual(readTree(off.out));
 });
 
 test('an error of the worker is thrown on the main thread as the same error', () => {

@@ -2,7 +2,8 @@ import { isMainThread, MessagePort, receiveMessageOnPort, workerData } from 'wor
 import { saveValidatorCodeCache } from '../checks/schema-validator';
 import { ManifestError } from '../checks/validate';
 import { InputError } from '../platform/errors';
-import { WORKER_HANDLE, WORKER_ROLE } from './worker-start';
+import { faultPoint } from '../output/faults';
+import { SIGNAL, WORKER_HANDLE, WORKER_ROLE } from './worker-start';
 import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
 
 /**
@@ -19,11 +20,6 @@ import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
  * rebuilt with the same input, value, allowed text and problems. Without the loader (jest, the bench's
  * in-memory runs) or with `NX_SYNTH_WORKER=0`, environments are synthesized one after the other.
  */
-
-/** Signal values: the worker has not answered yet; it posted its reply; it ended without one. */
-const PENDING = 0;
-const REPLIED = 1;
-const ENDED = 2;
 
 interface WorkerHandle {
   readonly port: MessagePort;
@@ -65,16 +61,15 @@ export function isEnvironmentWorker(): boolean {
 
 /**
  * The worker's side: synthesizes the one environment it is sent (with the same function as the main
- * thread), saves its build caches, replies, then raises the signal. Any failure is a reply too, and a worker
- * that ends without replying raises the signal as `ENDED`, so the main thread never waits forever.
+ * thread), saves its build caches, replies, then raises the signal. Any failure is a reply too; a worker that
+ * ends without replying raises the signal as `ended` (./worker-start.ts `watchWorkerEnd`), so the main
+ * thread never waits forever.
  */
 export function serveEnvironmentJob<R>(synthesize: (platform: PlatformSpec, environment: EnvironmentSpec, release: Release) => R): void {
   const { port, signal } = workerData as WorkerHandle & { role: string };
-  const raise = (value: number): void => {
-    if (Atomics.compareExchange(signal, 0, PENDING, value) === PENDING) Atomics.notify(signal, 0);
-  };
-  process.once('exit', () => raise(ENDED));
   port.once('message', (job: Job) => {
+    // The tests make the worker fail here, outside the reply's try, as a crash would (NX_FAULT=eacces@worker).
+    faultPoint('worker');
     let reply: Reply<R>;
     try {
       reply = { ok: true, result: synthesize(job.platform, job.environment, job.release) };
@@ -83,7 +78,7 @@ export function serveEnvironmentJob<R>(synthesize: (platform: PlatformSpec, envi
       reply = { ok: false, error: toWire(error) };
     }
     port.postMessage(reply);
-    raise(REPLIED);
+    if (Atomics.compareExchange(signal, 0, SIGNAL.pending, SIGNAL.replied) === SIGNAL.pending) Atomics.notify(signal, 0);
     port.close();
   });
 }
@@ -107,7 +102,7 @@ export function startOnWorker<R>(platform: PlatformSpec, environment: Environmen
   handle.port.postMessage(job);
   return {
     result: () => {
-      while (Atomics.load(handle.signal, 0) === PENDING) Atomics.wait(handle.signal, 0, PENDING);
+      while (Atomics.load(handle.signal, 0) === SIGNAL.pending) Atomics.wait(handle.signal, 0, SIGNAL.pending);
       const received = receiveMessageOnPort(handle.port);
       handle.port.close();
       if (!received) return undefined;

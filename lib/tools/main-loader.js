@@ -28,7 +28,7 @@ const path = require('path');
 const os = require('os');
 const vm = require('vm');
 const { isMainThread } = require('worker_threads');
-const { startEnvironmentWorker } = require('../synth/worker-start');
+const { startEnvironmentWorker, watchWorkerEnd } = require('../synth/worker-start');
 
 /** Whether to start the worker: as told by NX_SYNTH_WORKER, else when a core is idle. */
 function wantWorker() {
@@ -38,6 +38,7 @@ function wantWorker() {
   return cores > 1 && os.loadavg()[0] < cores - 1;
 }
 if (isMainThread && wantWorker()) startEnvironmentWorker(__filename);
+watchWorkerEnd();
 
 const file = path.join(__dirname, 'app.js');
 const cacheFile = `${file}.cache`;
