@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { lockPath, readTree, recover, withLock } from '../lib/output/writer';
-import { RELEASE_DIR, ROOT, tempDir } from './helpers';
+import { copyTree, RELEASE_DIR, ROOT, tempDir } from './helpers';
 
 /**
  * Fault injection against the built command (`.build/main.js`, built by `npm test` before jest): SIGKILL at
@@ -26,9 +26,9 @@ function box(): Box {
   const dir = tempDir();
   const out = path.join(dir, 'dist');
   fs.mkdirSync(out);
-  for (const folder of ['staging', 'ci']) fs.cpSync(path.join(ROOT, 'dist', folder), path.join(out, folder), { recursive: true });
+  for (const folder of ['staging', 'ci']) copyTree(path.join(ROOT, 'dist', folder), path.join(out, folder));
   const releases = path.join(dir, 'releases');
-  fs.cpSync(RELEASE_DIR, releases, { recursive: true });
+  copyTree(RELEASE_DIR, releases);
   return { dir, out, releases };
 }
 

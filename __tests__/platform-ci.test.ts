@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { gitlabCiProblems } from '../lib/ci/gitlab-schema';
 import { platformCi, PLATFORM_CI_FILE, preCommitHook, PRE_COMMIT_HOOK } from '../lib/ci/platform-ci';
-import { ROOT } from './helpers';
+import { copyTree, ROOT } from './helpers';
 
 /** This repository's pipeline and pre-commit hook, and GitLab's own CI schema on both CI files. */
 
@@ -84,7 +84,8 @@ if (!hasGit) process.stderr.write('git not found: skipping the pre-commit hook r
     // CPU each); the validator build itself is what `npm test` runs first.
     const validators = path.join(ROOT, '.build', 'validators');
     if (fs.existsSync(path.join(validators, 'index.json'))) {
-      fs.cpSync(validators, path.join(repo, '.build', 'validators'), { recursive: true });
+      fs.mkdirSync(path.join(repo, '.build'));
+      copyTree(validators, path.join(repo, '.build', 'validators'));
       git('add', '-f', '.build/validators');
     }
     git('commit', '-q', '--no-verify', '-m', 'base');
