@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { gitlabCiProblems } from '../lib/ci/gitlab-schema';
 import { platformCi, PLATFORM_CI_FILE, preCommitHook, PRE_COMMIT_HOOK } from '../lib/ci/platform-ci';
-import { ROOT } from './helpers';
+import { copyTree, ROOT } from './helpers';
 
 /** This repository's pipeline and pre-commit hook, and GitLab's own CI schema on both CI files. */
 
@@ -76,6 +76,18 @@ if (!hasGit) process.stderr.write('git not found: skipping the pre-commit hook r
     git('init', '-q');
     fs.appendFileSync(path.join(repo, '.git', 'info', 'exclude'), 'node_modules\n');
     git('add', '-A');
+    // The validators `npm test` already built (.build/validators, from the same schemas), committed in this
+    // scratch repository only, so the hook's checkout brings them along: the hook's `npm run diff` still
+    // bundles the staged code, and its validator step (lib/tools/build-validators.ts) keeps them because
+    // their fingerprint (ajv version and options, every schema) is the staged code's; a different staged
+    // schema would rebuild them. Without it each of the three hook runs compiled all of them again (~7 s of
+    // CPU each); the validator build itself is what `npm test` runs first.
+    const validators = path.join(ROOT, '.build', 'validators');
+    if (fs.existsSync(path.join(validators, 'index.json'))) {
+      fs.mkdirSync(path.join(repo, '.build'));
+      copyTree(validators, path.join(repo, '.build', 'validators'));
+      git('add', '-f', '.build/validators');
+    }
     git('commit', '-q', '--no-verify', '-m', 'base');
   });
   afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
