@@ -92,7 +92,8 @@ beforeAll(() => {
 
 describe('a run killed at any step', () => {
   test('the steps include every rename of the swap and the release file, and the run changes both', () => {
-    expect(steps).toEqual(expect.arrayContaining(['locked', 'scratch', 'journal', 'rename:staging:aside', 'rename:staging:in', 'rename:ci:aside', 'rename:ci:in', 'rename:staging.yaml', 'commit', 'cleanup']));
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps).toEqual(expect.arrayContaining(['locked:dist', 'locked:releases', 'scratch', 'journal', 'rename:staging:aside', 'rename:staging:in', 'rename:ci:aside', 'rename:ci:in', 'rename:staging.yaml', 'commit', 'cleanup']));
     expect(after.get('releases/staging.yaml')).toContain(`tag: "${TAG}"`);
     expect(after).not.toEqual(before);
     expect([...after.keys()].filter((f) => f.startsWith('dist/staging/'))).not.toEqual([]);
@@ -100,9 +101,9 @@ describe('a run killed at any step', () => {
 
   test('leaves every folder and the release file old or new, and the next run recovers to exactly one state', async () => {
     // The killed runs go two at a time, each in its own box (a run is mostly its synth); each box's state is
-    // read right after its kill, then every step is checked in order. A point the trace names twice (`locked`:
-    // the output's lock, then the release folder's) is one fault, `kill@locked` stops at its first pass in both
-    // runs alike: one run stands for both lines.
+    // read right after its kill, then every step is checked in order. Every step is named once (the two locks
+    // of a --save run are `locked:dist` and `locked:releases`); a name the trace repeated would be one fault
+    // standing for both lines, as `kill@<name>` stops at its first pass.
     const distinct = [...new Set(steps)];
     const runs = await pool(distinct, 2, async (step) => {
       const b = box();

@@ -25,11 +25,13 @@ const MEASURED = {
   'output.test.ts': 18,
   'redis-acl.test.ts': 17,
   'diff.test.ts': 14,
+  'environment-worker.test.ts': 12,
   'behaviour/scripts.test.ts': 10,
   'locality.test.ts': 8,
   'behaviour/ingress-nginx.test.ts': 8,
   'error-policy.test.ts': 8,
   'apply-safety.test.ts': 8,
+  'loader.test.ts': 3,
 };
 
 class LongestFirst extends Sequencer {

@@ -221,7 +221,7 @@ function writeJournal(outDir: string, journal: Journal): void {
 /**
  * Finishes (or, for a run that failed while reversing, reverses) the swap of an interrupted run, then removes
  * every leftover: scratch folders `.<out>.tmp-*`, journal temporaries, `.<file>.new-*` / `.old-*` in the swept
- * folders. Run under the lock, so every leftover belongs to a run that is gone. Returns what it did, for tests.
+ * folders, and a swept folder's lock and lock candidate left by a dead run. Run under the lock, so every leftover belongs to a run that is gone. Returns what it did, for tests.
  */
 export function recover(outDir: string, sweep: readonly string[] = []): 'none' | 'forward' | 'back' {
   const live = path.resolve(outDir);
@@ -248,6 +248,8 @@ export function recover(outDir: string, sweep: readonly string[] = []): 'none' |
     const text = held.has(lock) ? undefined : readIfExists(lock);
     const owner = text === undefined ? undefined : parseOwner(text);
     if (text !== undefined && (!owner || !isAlive(owner))) breakStale(lock, text);
+    // And its candidate: a run killed right after taking that lock leaves both.
+    if (!held.has(lock)) removeDeadCandidates(lock);
     if (!fs.existsSync(dir)) continue;
     for (const entry of fs.readdirSync(dir)) {
       if (/^\..+\.yaml\.(new|old)-[A-Za-z0-9]{6}$/.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
@@ -322,18 +324,16 @@ function acquire(file: string, options: LockOptions): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const me: LockOwner = { pid: process.pid, start: startTime(process.pid) };
   const temp = `${file}.${process.pid}`;
-  // A lock candidate `<lock>.<pid>` of a run killed while it waited is removed.
-  for (const entry of fs.readdirSync(path.dirname(file))) {
-    const pid = entry.startsWith(`${path.basename(file)}.`) ? Number(entry.slice(path.basename(file).length + 1)) : NaN;
-    if (Number.isInteger(pid) && !pidExists(pid)) fs.rmSync(path.join(path.dirname(file), entry), { force: true });
-  }
+  removeDeadCandidates(file);
   fs.writeFileSync(temp, JSON.stringify(me));
   let told = false;
   try {
     for (;;) {
       try {
         fs.linkSync(temp, file);
-        faultPoint('locked');
+        // Named by the folder locked: a --save run holds two locks (the output's, then the release folder's),
+        // and each is its own step for the fault tests.
+        faultPoint(`locked:${path.basename(file).replace(/^\.|\.lock$/g, '')}`);
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -360,6 +360,16 @@ function acquire(file: string, options: LockOptions): void {
 }
 
 /** Removes a stale lock, unless another process replaced it meanwhile (a `mkdir` guard makes one breaker). */
+/** Removes every lock candidate `<lock>.<pid>` whose run is gone (killed while it waited, or right after it linked). */
+function removeDeadCandidates(file: string): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir)) {
+    const pid = entry.startsWith(`${path.basename(file)}.`) ? Number(entry.slice(path.basename(file).length + 1)) : NaN;
+    if (Number.isInteger(pid) && !pidExists(pid)) fs.rmSync(path.join(dir, entry), { force: true });
+  }
+}
+
 function breakStale(file: string, staleText: string): void {
   const guard = `${file}.break`;
   try {
