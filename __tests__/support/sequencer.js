@@ -32,6 +32,7 @@ const MEASURED = {
   'error-policy.test.ts': 8,
   'apply-safety.test.ts': 8,
   'loader.test.ts': 3,
+  'validator-cache.test.ts': 2,
 };
 
 class LongestFirst extends Sequencer {

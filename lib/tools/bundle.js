@@ -69,9 +69,17 @@ function bundle(names) {
 
 module.exports = { bundle, ENTRIES, SYNTH_ENTRIES, LOADERS, root, outdir };
 
+// `node lib/tools/bundle.js [name ...]`: the named programs (an npm script bundles only what it runs, e.g. the
+// pre-commit hook's `npm run diff`), or all of them.
 if (require.main === module) {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in ENTRIES));
+  if (unknown.length > 0) {
+    process.stderr.write(`error: bundle: ${JSON.stringify(unknown[0])} is not a program; allowed: ${Object.keys(ENTRIES).join(', ')}\n`);
+    process.exit(2);
+  }
   try {
-    bundle(/** @type {(keyof typeof ENTRIES)[]} */ (Object.keys(ENTRIES)));
+    bundle(/** @type {(keyof typeof ENTRIES)[]} */ (asked.length > 0 ? asked : Object.keys(ENTRIES)));
   } catch {
     process.stderr.write('error: bundling failed (esbuild errors above)\n');
     process.exit(1);
