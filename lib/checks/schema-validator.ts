@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
@@ -144,8 +145,11 @@ function validObjectMemo(): typeof validObjects {
   return validObjects;
 }
 
+/** SHA-256 of the object's JSON, base64: Node's one-shot `crypto.hash` (20.12 and later) where there is one. */
+const sha256 = typeof crypto.hash === 'function' ? (text: string): string => crypto.hash('sha256', text, 'base64') : (text: string): string => createHash('sha256').update(text).digest('base64');
+
 function objectDigest(object: unknown): string {
-  return createHash('sha256').update(JSON.stringify(object)).digest('base64');
+  return sha256(JSON.stringify(object));
 }
 
 /**
