@@ -111,6 +111,7 @@ function pathOf(trail: readonly (string | number)[]): string {
 function walk(node: unknown, trail: (string | number)[], problems: NameProblem[]): void {
   if (Array.isArray(node)) {
     node.forEach((item, i) => {
+      if (typeof item !== 'object' || item === null) return;
       trail.push(i);
       walk(item, trail, problems);
       trail.pop();
@@ -121,6 +122,8 @@ function walk(node: unknown, trail: (string | number)[], problems: NameProblem[]
   const map = node as Record<string, unknown>;
   for (const key of Object.keys(map)) {
     const value = map[key];
+    // Only objects hold labels, selectors or annotations (a scalar under `metadata` or `matchLabels` is the schema's to refuse).
+    if (typeof value !== 'object' || value === null) continue;
     trail.push(key);
     if (key === 'metadata' && typeof value === 'object' && value !== null) {
       const metadata = value as { readonly labels?: unknown; readonly annotations?: unknown };

@@ -110,6 +110,8 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
         if (flags & SKIPPED) continue;
         const v = value[k];
         const secretish = inSecret || (flags & SECRETISH) !== 0;
+        // A number, boolean or null holds no reference, nor does a string unless it names a Secret.
+        if (typeof v !== 'object' ? !(secretish && typeof v === 'string' && flags & NAMES_SECRET) : v === null) continue;
         path.push(k);
         if (secretish && typeof v === 'string' && flags & NAMES_SECRET) {
           // A volume that projects named `items` reads those keys (and fails to mount without them).
