@@ -110,17 +110,19 @@ function pathOf(trail: readonly (string | number)[]): string {
  */
 function walk(node: unknown, trail: (string | number)[], problems: NameProblem[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => {
-      if (typeof item !== 'object' || item === null) return;
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item !== 'object' || item === null) continue;
       trail.push(i);
       walk(item, trail, problems);
       trail.pop();
-    });
+    }
     return;
   }
   if (typeof node !== 'object' || node === null) return;
   const map = node as Record<string, unknown>;
-  for (const key of Object.keys(map)) {
+  // for…in: the objects are plain JSON data (own enumerable keys only), and it allocates no key list.
+  for (const key in map) {
     const value = map[key];
     // Only objects hold labels, selectors or annotations (a scalar under `metadata` or `matchLabels` is the schema's to refuse).
     if (typeof value !== 'object' || value === null) continue;

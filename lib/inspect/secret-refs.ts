@@ -105,7 +105,8 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
         return;
       }
       if (!isRecord(value)) return;
-      for (const k of Object.keys(value)) {
+      // for…in: the objects are plain JSON data (own enumerable keys only), and it allocates no key list.
+      for (const k in value) {
         const flags = keyFlags(k);
         if (flags & SKIPPED) continue;
         const v = value[k];
