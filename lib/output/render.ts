@@ -134,20 +134,32 @@ function scalar(value: unknown): string | undefined {
   return undefined;
 }
 
+// for…in below: the maps are plain JSON data (own enumerable keys only), and it allocates no key list.
 function hasDefined(map: PlainMap): boolean {
-  for (const key of Object.keys(map)) if (map[key] !== undefined) return true;
+  for (const key in map) if (map[key] !== undefined) return true;
   return false;
+}
+
+/** `<indent>key:` per indent and key: most lines of a manifest start with one of a few hundred of them. */
+const keyLines: Map<string, string>[] = [];
+function keyLine(indent: number, key: string): string {
+  const atIndent = (keyLines[indent] ??= new Map());
+  let line = atIndent.get(key);
+  if (line === undefined) {
+    line = pad(indent) + keyText(key);
+    atIndent.set(key, line);
+  }
+  return line;
 }
 
 function emitMap(map: PlainMap, indent: number, out: string[], firstPrefix?: string): void {
   const p = pad(indent);
   let first = true;
-  for (const key of Object.keys(map)) {
+  for (const key in map) {
     const value = map[key];
     if (value === undefined) continue;
-    const lead = first && firstPrefix !== undefined ? firstPrefix : p;
+    emitValue(first && firstPrefix !== undefined ? firstPrefix + keyText(key) : keyLine(indent, key), value, indent, out);
     first = false;
-    emitValue(lead + keyText(key), value, indent, out);
   }
   if (first) out.push(`${firstPrefix ?? p}{}\n`);
 }
