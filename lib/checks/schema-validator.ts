@@ -22,12 +22,16 @@ export interface SchemaProblem {
 const CORE = require('./schemas/kubernetes-1.28.json') as SchemaBundle;
 const CRDS = require('./schemas/crds.json') as SchemaBundle;
 
+const kindSchemas = new Map<string, (KindSchema & { source: 'core' | 'crd' }) | undefined>();
+
 /** The schema of `apiVersion/kind`: a Kubernetes 1.28 core kind, else a CRD imported in cdk8s.yaml. */
 export function kindSchema(apiVersion: string, kind: string): (KindSchema & { source: 'core' | 'crd' }) | undefined {
   const key = `${apiVersion}/${kind}`;
-  if (CORE.kinds[key]) return { ...CORE.kinds[key], source: 'core' };
-  if (CRDS.kinds[key]) return { ...CRDS.kinds[key], source: 'crd' };
-  return undefined;
+  // Looked up twice per object validated: the entry of each kind is made once (the bundles never change).
+  if (kindSchemas.has(key)) return kindSchemas.get(key);
+  const entry = CORE.kinds[key] ? { ...CORE.kinds[key], source: 'core' as const } : CRDS.kinds[key] ? { ...CRDS.kinds[key], source: 'crd' as const } : undefined;
+  kindSchemas.set(key, entry);
+  return entry;
 }
 
 export function knownKinds(): string[] {

@@ -318,8 +318,23 @@ interface Flow {
 }
 
 /** The peers of one rule side (`from` or `to`): workloads, namespaces, address blocks, or anywhere. */
-function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[] | undefined): Peer[] {
+function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[] | undefined): readonly Peer[] {
   if (list === undefined || list.length === 0) return [{ id: 'anywhere', label: 'anywhere' }];
+  // The shared policies (DNS, capabilities) select many services: each rule's peers are resolved once per output.
+  const byList = rulePeerCache.get(manifests) ?? new WeakMap<readonly PolicyPeerView[], Map<string, readonly Peer[]>>();
+  rulePeerCache.set(manifests, byList);
+  const byNamespace = byList.get(list) ?? new Map<string, readonly Peer[]>();
+  byList.set(list, byNamespace);
+  let peers = byNamespace.get(namespace);
+  if (!peers) {
+    peers = resolveRulePeers(manifests, namespace, list);
+    byNamespace.set(namespace, peers);
+  }
+  return peers;
+}
+const rulePeerCache = new WeakMap<readonly ManifestFile[], WeakMap<readonly PolicyPeerView[], Map<string, readonly Peer[]>>>();
+
+function resolveRulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[]): Peer[] {
   return list.map((p) =>
     p.ipBlock
       ? { id: id(`cidr_${p.ipBlock.cidr}`), label: `${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(', ')}` : ''}` }
