@@ -64,17 +64,25 @@ function isPlainMap(value: unknown): value is PlainMap {
 const BLOCK = '\n';
 
 /**
- * Strings the YAML library (yaml 2.9.1, src/stringify/stringifyString.ts `plainString`) writes plain and
- * unchanged at the top level: ASCII, starting with a letter, `_` or `/` (no indicator character), then letters,
- * digits and `_ . / : = @ , -` or inner spaces, not ending in `:` or a space and without `: ` (the only plain
- * scalars its indicator rule refuses within this alphabet: `#` is left out). The caller also requires that
- * `MAY_RESOLVE` does not match, so no YAML 1.1 or 1.2 schema reads it as anything but a string (numbers, dates
- * and specials begin with a digit, a sign, `.` or `~`; booleans and nulls are the short words it lists).
+ * Strings the YAML library (yaml 2.9.1, dist/stringify/stringifyString.js `stringifyString` and `plainString`)
+ * writes plain and unchanged as a top-level scalar, decided without it. Either
+ * - printable ASCII without `#` (no control character, which forces double quotes; `#` is left out rather than
+ *   checked for a space before it), starting with a letter, `_` or `/` (no indicator character, no document
+ *   marker), not ending in a space or `:` and without `: ` (its indicator rule), and `MAY_RESOLVE` does not
+ *   match, so neither YAML 1.1 nor 1.2 reads it as anything but a string (numbers, dates and specials begin
+ *   with a digit, a sign, `.` or `~`; booleans and nulls are the short words it lists); or
+ * - a word of digits and letters starting with a digit (`500m`, `128Mi`, digests) that is not a number in
+ *   either schema: decimal digits, `0x`/`0o`/`0b` forms, or `1e5` (dates, sexagesimals and other floats need
+ *   a `-`, `:`, `.` or sign).
  */
-const PLAIN_SAFE = /^[A-Za-z_/][\w./:=@,-]*(?: [\w./:=@,-]+)*$/;
+const PLAIN_TEXT = /^[A-Za-z_/][\x20-\x22\x24-\x7e]*$/;
+const DIGIT_WORD = /^[0-9][0-9A-Za-z]*$/;
+const NUMBER_WORD = /^(?:[0-9]+|0[xXoObB][0-9A-Za-z]*|[0-9]+[eE][0-9]+)$/;
 
 export function isPlainSafe(text: string): boolean {
-  return PLAIN_SAFE.test(text) && text.charCodeAt(text.length - 1) !== 58 /* : */ && !text.includes(': ') && !MAY_RESOLVE.test(text);
+  if (DIGIT_WORD.test(text)) return !NUMBER_WORD.test(text);
+  const last = text.charCodeAt(text.length - 1);
+  return PLAIN_TEXT.test(text) && last !== 58 /* : */ && last !== 32 && !text.includes(': ') && !MAY_RESOLVE.test(text);
 }
 
 const scalarCache = new Map<string, string>();
