@@ -309,6 +309,17 @@ function selectorText(selector: LabelSelectorView): string {
 
 function portsText(ports: readonly PolicyPortView[] | undefined): string {
   if (!ports || ports.length === 0) return 'all ports';
+  // Each rule's ports are read once per service its policy selects: written once per rule.
+  let text = portsTexts.get(ports);
+  if (text === undefined) {
+    text = writePorts(ports);
+    portsTexts.set(ports, text);
+  }
+  return text;
+}
+const portsTexts = new WeakMap<readonly PolicyPortView[], string>();
+
+function writePorts(ports: readonly PolicyPortView[]): string {
   return ports.map((p) => `${p.port ?? 'all'}${p.protocol && p.protocol !== 'TCP' ? `/${p.protocol}` : ''}`).join(', ');
 }
 
@@ -419,6 +430,17 @@ const LINE = 24;
  * `migrate <service>`) or its selector, breaking long selector terms after `=`.
  */
 function peerLabel(peer: Peer): string {
+  // A pure function of the label: shared peers (DNS, the data stores) appear in most services' diagrams.
+  let text = peerLabels.get(peer.label);
+  if (text === undefined) {
+    text = wrapPeerLabel(peer);
+    peerLabels.set(peer.label, text);
+  }
+  return text;
+}
+const peerLabels = new Map<string, string>();
+
+function wrapPeerLabel(peer: Peer): string {
   const colon = peer.label.indexOf(': ');
   if (colon < 0) return label(peer.label.split(', '), LINE);
   const head = peer.label.slice(0, colon + 1);
