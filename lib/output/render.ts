@@ -51,8 +51,7 @@ export function referenceYaml(value: unknown): string {
 // A direct emitter for the JSON-shaped data cdk8s synthesizes (maps, sequences, strings, numbers, booleans):
 // the YAML library's document model costs most of the render time of a large platform. Every scalar that is
 // not plainly safe (below) is rendered once per distinct value by the reference renderer, so quoting and block
-// scalars are exactly its own. Each distinct key,
-// string and block scalar is rendered once per process.
+// scalars are exactly its own. Each distinct key, string and block scalar is rendered once per process.
 
 type PlainMap = Record<string, unknown>;
 
