@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { referenceYaml, toYaml } from '../lib/output/render';
+import { isPlainSafe, referenceYaml, toYaml } from '../lib/output/render';
 import { GENERATED_MARK, readTree, writeEnvironments } from '../lib/output/writer';
 import { tempDir } from './helpers';
 
@@ -116,5 +116,21 @@ describe('the fast YAML emitter', () => {
       nothing: null,
     };
     expect(toYaml(tricky)).toBe(referenceYaml(tricky));
+  });
+
+  test('writes a string plain without the library only where the library writes it plain and unchanged', () => {
+    const pieces = ['a', 'Z9', '_x', '/p', 'on', 'No', 'y', 'null', 'true', 'x:', ':', ': ', ' ', '  ', '#', ' #', '-', '- ', '.5', '1', '0x1F', '1e3', '~', '@', ',', '=', '<<', 'é', '\t', '0x', '0o', '0b', 'e', 'E', '12', 'Mi', 'm', '(', ')', ';', '&&', '\u0007', '[', '{', '*', '&', '!', '|', '>', "'", '"', '%', '`', '?'];
+    const strings = new Set<string>(['a'.repeat(200), `${'word '.repeat(40)}end`, 'registry.example/app:1.2.3', 'app.kubernetes.io/name', 'kubectl apply -k dist/staging', 'a:b', 'x@y,z=w']);
+    for (const a of pieces) for (const b of pieces) for (const c of ['', 'a', '1', '5', ' b', ':', 'F']) strings.add(`${a}${b}${c}`);
+    let plain = 0;
+    for (const text of strings) {
+      if (!isPlainSafe(text)) continue;
+      plain++;
+      expect(referenceYaml(text)).toBe(`${text}\n`);
+      expect(toYaml({ [text]: text })).toBe(referenceYaml({ [text]: text }));
+    }
+    // The rule is not vacuous: ordinary names, paths, images and sentences take the fast path.
+    expect(plain).toBeGreaterThan(100);
+    for (const text of ['nx-backend', 'app.kubernetes.io/name', 'registry.example/app:1.2.3', 'kubectl apply -k dist/staging', '500m', '128Mi', '3f2a9b1', 'Host(`a.example`) && PathPrefix(`/x`)']) expect(isPlainSafe(text)).toBe(true);
   });
 });

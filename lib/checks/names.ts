@@ -97,22 +97,45 @@ function checkAnnotations(annotations: unknown, path: string, problems: NameProb
   if (size > ANNOTATIONS_MAX_BYTES) problems.push({ path, value: `${size} bytes`, reason: `annotations total at most ${ANNOTATIONS_MAX_BYTES} bytes` });
 }
 
-/** Labels, selectors and annotations anywhere in the object: metadata, pod templates, label selectors. */
-function walk(node: unknown, path: string, problems: NameProblem[]): void {
+/** The field path of `trail` (keys and indexes from the object's root), as `appendKey`/`appendIndex` write it. */
+function pathOf(trail: readonly (string | number)[]): string {
+  let path = '';
+  for (const step of trail) path = typeof step === 'number' ? appendIndex(path, step) : appendKey(path, step);
+  return path;
+}
+
+/**
+ * Labels, selectors and annotations anywhere in the object: metadata, pod templates, label selectors. `trail`
+ * is one stack of the keys and indexes walked, pushed and popped: a path is written only where labels are.
+ */
+function walk(node: unknown, trail: (string | number)[], problems: NameProblem[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, appendIndex(path, i), problems));
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item !== 'object' || item === null) continue;
+      trail.push(i);
+      walk(item, trail, problems);
+      trail.pop();
+    }
     return;
   }
   if (typeof node !== 'object' || node === null) return;
-  for (const [key, value] of Object.entries(node)) {
-    const child = appendKey(path, key);
+  const map = node as Record<string, unknown>;
+  // for…in: the objects are plain JSON data (own enumerable keys only), and it allocates no key list.
+  for (const key in map) {
+    const value = map[key];
+    // Only objects hold labels, selectors or annotations (a scalar under `metadata` or `matchLabels` is the schema's to refuse).
+    if (typeof value !== 'object' || value === null) continue;
+    trail.push(key);
     if (key === 'metadata' && typeof value === 'object' && value !== null) {
       const metadata = value as { readonly labels?: unknown; readonly annotations?: unknown };
+      const child = pathOf(trail);
       checkLabels(metadata.labels, appendKey(child, 'labels'), problems);
       checkAnnotations(metadata.annotations, appendKey(child, 'annotations'), problems);
     }
-    if (key === 'matchLabels') checkLabels(value, child, problems);
-    walk(value, child, problems);
+    if (key === 'matchLabels') checkLabels(value, pathOf(trail), problems);
+    walk(value, trail, problems);
+    trail.pop();
   }
 }
 
@@ -135,6 +158,6 @@ export function nameProblems(object: { kind?: unknown; metadata?: { readonly nam
   } else if (namespace !== undefined && (typeof namespace !== 'string' || !isDns1123Label(namespace))) {
     problems.push({ path: 'metadata.namespace', value: namespace, reason: `a namespace is ${LABEL_RULE}` });
   }
-  walk(object, '', problems);
+  walk(object, [], problems);
   return problems;
 }

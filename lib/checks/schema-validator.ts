@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
@@ -36,13 +37,17 @@ function schemas(): { readonly core: SchemaBundle; readonly crds: SchemaBundle }
   return bundles;
 }
 
+const kindSchemas = new Map<string, (KindSchema & { source: 'core' | 'crd' }) | undefined>();
+
 /** The schema of `apiVersion/kind`: a Kubernetes 1.28 core kind, else a CRD imported in cdk8s.yaml. */
 export function kindSchema(apiVersion: string, kind: string): (KindSchema & { source: 'core' | 'crd' }) | undefined {
   const key = `${apiVersion}/${kind}`;
+  // Looked up twice per object validated without a precompiled index: the entry of each kind is made once.
+  if (kindSchemas.has(key)) return kindSchemas.get(key);
   const { core, crds } = schemas();
-  if (core.kinds[key]) return { ...core.kinds[key], source: 'core' };
-  if (crds.kinds[key]) return { ...crds.kinds[key], source: 'crd' };
-  return undefined;
+  const entry = core.kinds[key] ? { ...core.kinds[key], source: 'core' as const } : crds.kinds[key] ? { ...crds.kinds[key], source: 'crd' as const } : undefined;
+  kindSchemas.set(key, entry);
+  return entry;
 }
 
 /**
@@ -178,8 +183,11 @@ function validObjectMemo(): typeof validObjects {
   return validObjects;
 }
 
+/** SHA-256 of the object's JSON, base64: Node's one-shot `crypto.hash` (20.12 and later) where there is one. */
+const sha256 = typeof crypto.hash === 'function' ? (text: string): string => crypto.hash('sha256', text, 'base64') : (text: string): string => createHash('sha256').update(text).digest('base64');
+
 function objectDigest(object: unknown): string {
-  return createHash('sha256').update(JSON.stringify(object)).digest('base64');
+  return sha256(JSON.stringify(object));
 }
 
 /**

@@ -49,6 +49,19 @@ const NAMED_ELEMENTS: Readonly<Record<string, string>> = { containers: 'containe
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const SKIPPED = 1;
+const SECRETISH = 2;
+const NAMES_SECRET = 4;
+/** What a field name says (skipped, secret-like, holds a Secret's name), worked out once per distinct name. */
+const keyFlagCache = new Map<string, number>();
+function keyFlags(k: string): number {
+  let flags = keyFlagCache.get(k);
+  if (flags === undefined) {
+    flags = (/configmap/i.test(k) || k === 'metadata' ? SKIPPED : 0) | (SECRET_KEY.test(k) ? SECRETISH : 0) | (SECRET_NAME_STRING.test(k) ? NAMES_SECRET : 0);
+    keyFlagCache.set(k, flags);
+  }
+  return flags;
+}
 export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
   const refs: SecretRef[] = [];
   for (const o of objects) {
@@ -58,7 +71,7 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
     const user = identify(o);
     const certManaged = o.kind === 'Ingress' && o.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION] !== undefined;
 
-    const record = (name: string, where: string[], path: string[], key?: string, optional = false, explicitNamespace?: string): void => {
+    const record = (name: string, where: string[], path: readonly string[], key?: string, optional = false, explicitNamespace?: string): void => {
       const last = path[path.length - 1];
       const field = path.slice(-2).join('.');
       const pullSecret = path.includes('imagePullSecrets') || last === 'pushSecret';
@@ -79,38 +92,46 @@ export function secretReferences(objects: readonly KubeObject[]): SecretRef[] {
       });
     };
 
-    const walk = (value: unknown, path: string[], where: string[], inSecret: boolean): void => {
+    // `path` is one stack of field names, pushed and popped along the walk; `record` reads it at once.
+    const path: string[] = [];
+    const walk = (value: unknown, where: string[], inSecret: boolean): void => {
       if (Array.isArray(value)) {
         const label = NAMED_ELEMENTS[path[path.length - 1]];
         for (const item of value) {
           const named = label && isRecord(item) && typeof item.name === 'string' ? [...where, `${label} ${item.name}`] : where;
           if (inSecret && isRecord(item) && typeof item.name === 'string') record(item.name, where, path, undefined, item.optional === true);
-          else walk(item, path, named, inSecret);
+          else walk(item, named, inSecret);
         }
         return;
       }
       if (!isRecord(value)) return;
-      for (const [k, v] of Object.entries(value)) {
-        if (/configmap/i.test(k) || k === 'metadata') continue;
-        const secretish = inSecret || SECRET_KEY.test(k);
-        const next = [...path, k];
-        if (secretish && typeof v === 'string' && SECRET_NAME_STRING.test(k)) {
+      // for…in: the objects are plain JSON data (own enumerable keys only), and it allocates no key list.
+      for (const k in value) {
+        const flags = keyFlags(k);
+        if (flags & SKIPPED) continue;
+        const v = value[k];
+        const secretish = inSecret || (flags & SECRETISH) !== 0;
+        // A number, boolean or null holds no reference, nor does a string unless it names a Secret.
+        if (typeof v !== 'object' ? !(secretish && typeof v === 'string' && flags & NAMES_SECRET) : v === null) continue;
+        path.push(k);
+        if (secretish && typeof v === 'string' && flags & NAMES_SECRET) {
           // A volume that projects named `items` reads those keys (and fails to mount without them).
           const items = Array.isArray(value.items) ? value.items.filter(isRecord).map((i) => i.key).filter((x): x is string => typeof x === 'string') : [];
           const keyField = KEY_FIELDS.find((f) => typeof value[f] === 'string');
           const keys = items.length > 0 ? items : keyField ? [value[keyField] as string] : [undefined];
-          for (const key of keys) record(v, where, next, key, value.optional === true);
+          for (const key of keys) record(v, where, path, key, value.optional === true);
         } else if (secretish && isRecord(v) && typeof v.name === 'string') {
-          const known = o.apiVersion.startsWith('postgresql.cnpg.io/') ? BASIC_AUTH_FIELDS[next.slice(-2).join('.')] : undefined;
+          const known = o.apiVersion.startsWith('postgresql.cnpg.io/') ? BASIC_AUTH_FIELDS[path.slice(-2).join('.')] : undefined;
           const items = Array.isArray(v.items) ? v.items.filter(isRecord).map((i) => i.key).filter((x): x is string => typeof x === 'string') : [];
           const keys = typeof v.key === 'string' ? [v.key] : items.length > 0 ? items : (known ?? [undefined]);
-          for (const key of keys) record(v.name, where, next, key, v.optional === true, typeof v.namespace === 'string' ? v.namespace : undefined);
+          for (const key of keys) record(v.name, where, path, key, v.optional === true, typeof v.namespace === 'string' ? v.namespace : undefined);
         } else {
-          walk(v, next, where, secretish);
+          walk(v, where, secretish);
         }
+        path.pop();
       }
     };
-    walk(o, [], [], false);
+    walk(o, [], false);
   }
   return refs;
 }

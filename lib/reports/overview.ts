@@ -309,6 +309,17 @@ function selectorText(selector: LabelSelectorView): string {
 
 function portsText(ports: readonly PolicyPortView[] | undefined): string {
   if (!ports || ports.length === 0) return 'all ports';
+  // Each rule's ports are read once per service its policy selects: written once per rule.
+  let text = portsTexts.get(ports);
+  if (text === undefined) {
+    text = writePorts(ports);
+    portsTexts.set(ports, text);
+  }
+  return text;
+}
+const portsTexts = new WeakMap<readonly PolicyPortView[], string>();
+
+function writePorts(ports: readonly PolicyPortView[]): string {
   return ports.map((p) => `${p.port ?? 'all'}${p.protocol && p.protocol !== 'TCP' ? `/${p.protocol}` : ''}`).join(', ');
 }
 
@@ -318,8 +329,23 @@ interface Flow {
 }
 
 /** The peers of one rule side (`from` or `to`): workloads, namespaces, address blocks, or anywhere. */
-function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[] | undefined): Peer[] {
+function rulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[] | undefined): readonly Peer[] {
   if (list === undefined || list.length === 0) return [{ id: 'anywhere', label: 'anywhere' }];
+  // The shared policies (DNS, capabilities) select many services: each rule's peers are resolved once per output.
+  const byList = rulePeerCache.get(manifests) ?? new WeakMap<readonly PolicyPeerView[], Map<string, readonly Peer[]>>();
+  rulePeerCache.set(manifests, byList);
+  const byNamespace = byList.get(list) ?? new Map<string, readonly Peer[]>();
+  byList.set(list, byNamespace);
+  let peers = byNamespace.get(namespace);
+  if (!peers) {
+    peers = resolveRulePeers(manifests, namespace, list);
+    byNamespace.set(namespace, peers);
+  }
+  return peers;
+}
+const rulePeerCache = new WeakMap<readonly ManifestFile[], WeakMap<readonly PolicyPeerView[], Map<string, readonly Peer[]>>>();
+
+function resolveRulePeers(manifests: readonly ManifestFile[], namespace: string, list: readonly PolicyPeerView[]): Peer[] {
   return list.map((p) =>
     p.ipBlock
       ? { id: id(`cidr_${p.ipBlock.cidr}`), label: `${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(', ')}` : ''}` }
@@ -404,6 +430,17 @@ const LINE = 24;
  * `migrate <service>`) or its selector, breaking long selector terms after `=`.
  */
 function peerLabel(peer: Peer): string {
+  // A pure function of the label: shared peers (DNS, the data stores) appear in most services' diagrams.
+  let text = peerLabels.get(peer.label);
+  if (text === undefined) {
+    text = wrapPeerLabel(peer);
+    peerLabels.set(peer.label, text);
+  }
+  return text;
+}
+const peerLabels = new Map<string, string>();
+
+function wrapPeerLabel(peer: Peer): string {
   const colon = peer.label.indexOf(': ');
   if (colon < 0) return label(peer.label.split(', '), LINE);
   const head = peer.label.slice(0, colon + 1);
@@ -416,7 +453,9 @@ function peerLabel(peer: Peer): string {
   return `${head}<br>${joined}`;
 }
 
-const portsLabel = (ports: Set<string>) => (ports.has('all ports') ? 'all ports' : [...ports].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).join(', '));
+/** `localeCompare(b, 'en', { numeric: true })`, with the collator made once (ECMA-402: the same comparison). */
+const numericOrder = new Intl.Collator('en', { numeric: true }).compare;
+const portsLabel = (ports: Set<string>) => (ports.has('all ports') ? 'all ports' : [...ports].sort(numericOrder).join(', '));
 
 /**
  * One small diagram per service: on the left who may reach its pods, on which ports (ingress rules of the

@@ -24,7 +24,9 @@ export function secretInventory(context: DocumentContext): InventoryEntry[] {
   const byKey = new Map<string, SecretRef[]>();
   for (const ref of refs) {
     const id = `${ref.namespace}/${ref.name}`;
-    byKey.set(id, [...(byKey.get(id) ?? []), ref]);
+    const list = byKey.get(id);
+    if (list) list.push(ref);
+    else byKey.set(id, [ref]);
   }
   return [...byKey.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
