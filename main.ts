@@ -3,8 +3,6 @@ import * as path from 'path';
 import { runCli } from './lib/cli/cli';
 import { PLATFORM } from './lib/platform';
 import { removeRecord, settledStamps, upToDateRequest, writeRecord } from './lib/output/up-to-date';
-import { isEnvironmentWorker, serveEnvironmentJob } from './lib/synth/environment-worker';
-import { synthesizeEnvironment } from './lib/synth/synthesize';
 
 // Composition only: the platform description, the process's arguments and environment, its streams.
 //
@@ -20,57 +18,50 @@ import { synthesizeEnvironment } from './lib/synth/synthesize';
 // Started by `npm run synth` (lib/tools/synth.js), the run also keeps the launcher's up-to-date record
 // (lib/output/up-to-date.ts): removed before anything can change, written back under the lock once the run
 // has written everything, so a run that fails or is killed leaves none.
-// On the loader's environment worker (lib/synth/environment-worker.ts), this program only synthesizes the
-// environment it is sent; everything else is the main thread's.
-if (isEnvironmentWorker()) serveEnvironmentJob(synthesizeEnvironment);
-else runMain();
-
-function runMain(): void {
-  const cdk8sOut = process.env.CDK8S_OUTDIR;
-  const upToDate = cdk8sOut ? undefined : upToDateRequest();
-  const printed: string[] = [];
-  /** The record only saves time: a failure to keep it (a read-only .build/) leaves none and never fails the run. */
-  const recordOnly = <T>(body: () => T): T | undefined => {
-    try {
-      return body();
-    } catch {
-      return undefined;
+const cdk8sOut = process.env.CDK8S_OUTDIR;
+const upToDate = cdk8sOut ? undefined : upToDateRequest();
+const printed: string[] = [];
+/** The record only saves time: a failure to keep it (a read-only .build/) leaves none and never fails the run. */
+const recordOnly = <T>(body: () => T): T | undefined => {
+  try {
+    return body();
+  } catch {
+    return undefined;
+  }
+};
+if (upToDate) recordOnly(() => removeRecord(upToDate));
+let releaseStamps: Map<string, string> | undefined;
+const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
+const status = runCli(PLATFORM, process.argv.slice(2), process.env, {
+  stdout: (line) => {
+    printed.push(line);
+    write(cdk8sOut ? process.stderr : process.stdout)(line);
+  },
+  stderr: write(process.stderr),
+  locked: (where) => {
+    if (upToDate) releaseStamps = recordOnly(() => settledStamps([where.releaseDir], [], `${upToDate.record}.tmp-${process.pid}`));
+  },
+  written: (environments, where) => {
+    if (upToDate && releaseStamps) {
+      const expected = new Map(where.wrote.flatMap((f) => [...f.files].map(([file, content]) => [path.resolve(where.outDir, f.name, file), content] as const)));
+      recordOnly(() =>
+        writeRecord(upToDate, {
+          stdout: printed.map((line) => `${line}\n`).join(''),
+          outDir: where.outDir,
+          folders: [where.outDir, where.releaseDir],
+          expected,
+          before: releaseStamps!,
+        }),
+      );
     }
-  };
-  if (upToDate) recordOnly(() => removeRecord(upToDate));
-  let releaseStamps: Map<string, string> | undefined;
-  const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
-  const status = runCli(PLATFORM, process.argv.slice(2), process.env, {
-    stdout: (line) => {
-      printed.push(line);
-      write(cdk8sOut ? process.stderr : process.stdout)(line);
-    },
-    stderr: write(process.stderr),
-    locked: (where) => {
-      if (upToDate) releaseStamps = recordOnly(() => settledStamps([where.releaseDir], [], `${upToDate.record}.tmp-${process.pid}`));
-    },
-    written: (environments, where) => {
-      if (upToDate && releaseStamps) {
-        const expected = new Map(where.wrote.flatMap((f) => [...f.files].map(([file, content]) => [path.resolve(where.outDir, f.name, file), content] as const)));
-        recordOnly(() =>
-          writeRecord(upToDate, {
-            stdout: printed.map((line) => `${line}\n`).join(''),
-            outDir: where.outDir,
-            folders: [where.outDir, where.releaseDir],
-            expected,
-            before: releaseStamps!,
-          }),
-        );
-      }
-      if (!cdk8sOut) return;
-      fs.mkdirSync(cdk8sOut, { recursive: true });
-      for (const e of environments) {
-        const name = e.environment.name;
-        const header = `# Review copy of dist/${name} written by \`cdk8s synth\`; apply dist/${name} (apply.sh, kubectl apply -k, Argo CD, Flux), not this file.\n`;
-        const documents = e.manifests.map((m) => e.files.get(m.path)!);
-        fs.writeFileSync(path.join(cdk8sOut, `${name}.k8s.yaml`), header + documents.join('---\n'));
-      }
-    },
-  });
-  process.exitCode = cdk8sOut && status !== 0 ? 0 : status;
-}
+    if (!cdk8sOut) return;
+    fs.mkdirSync(cdk8sOut, { recursive: true });
+    for (const e of environments) {
+      const name = e.environment.name;
+      const header = `# Review copy of dist/${name} written by \`cdk8s synth\`; apply dist/${name} (apply.sh, kubectl apply -k, Argo CD, Flux), not this file.\n`;
+      const documents = e.manifests.map((m) => e.files.get(m.path)!);
+      fs.writeFileSync(path.join(cdk8sOut, `${name}.k8s.yaml`), header + documents.join('---\n'));
+    }
+  },
+});
+process.exitCode = cdk8sOut && status !== 0 ? 0 : status;

@@ -15,7 +15,7 @@ function appSource(word: string): string {
 }
 
 function run(dir: string, ...args: string[]) {
-  return spawnSync(process.execPath, [path.join(dir, 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, NX_SYNTH_WORKER: '0' } });
+  return spawnSync(process.execPath, [path.join(dir, 'main.js'), ...args], { encoding: 'utf8' });
 }
 
 test('the app runs with its arguments, writes its code cache, and a same-length rebuild runs the new code', () => {

@@ -25,7 +25,6 @@ const MEASURED = {
   'output.test.ts': 18,
   'redis-acl.test.ts': 17,
   'diff.test.ts': 14,
-  'environment-worker.test.ts': 12,
   'behaviour/scripts.test.ts': 10,
   'locality.test.ts': 8,
   'behaviour/ingress-nginx.test.ts': 8,

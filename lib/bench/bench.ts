@@ -5,16 +5,14 @@ import * as path from 'path';
 import { writeEnvironments } from '../output/writer';
 import { RELEASE_DIR } from '../inputs/release';
 import { synthesizePlatform } from '../synth/synthesize';
-import { startEnvironmentWorker } from '../synth/worker-start';
 import { generatedPlatform } from './generated-platform';
 
 /**
  * `npm run bench`: median wall time and peak memory (max RSS) of each case of issue 13, each beside its
  * target, every run in a fresh process so its peak memory is its own:
  *  1. `npm run synth` as people run it: nothing changed, and after a one-service tag change;
- *  2. the synth step (`node .build/main.js`, module loading and writes included), on one thread and on two
- *     (the environment worker), beside the peer, `helm template` of a chart holding the same objects as
- *     static templates, as a ratio;
+ *  2. the synth step (`node .build/main.js`, module loading and writes included) beside the peer, `helm
+ *     template` of a chart holding the same objects as static templates, as a ratio;
  *  3. generated platforms of 100, 300 and 1,000 backend services: in memory (validate, synthesize, render)
  *     and in total with the writes, so growth is visibly linear;
  *  4. `npm test` on demand (BENCH_TEST=1): it takes a minute and loads the machine, so it is opt-in.
@@ -31,18 +29,13 @@ interface Sample {
   readonly maxRssMiB: number;
 }
 
-/**
- * Child mode: synthesize a generated platform of `count` services once, on one thread or with the environment
- * worker as `.build/main.js` uses it (started when the clock starts, so its loading counts); print
- * `{ ms, synthMs, writeMs, maxRssMiB, files }`.
- */
-function child(count: number, threads: number): void {
+/** Child mode: synthesize a generated platform of `count` services once; print `{ ms, synthMs, writeMs, maxRssMiB, files }`. */
+function child(count: number): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bana-bench-'));
   let start: bigint, synthesized: bigint, end: bigint, files: number;
   try {
     const platform = generatedPlatform(count);
     start = process.hrtime.bigint();
-    if (threads === 2) startEnvironmentWorker(path.join(root, '.build', 'main.js'));
     const envs = synthesizePlatform(platform, { environments: [], tags: [] }, path.join(root, RELEASE_DIR));
     synthesized = process.hrtime.bigint();
     writeEnvironments(path.join(out, 'dist'), envs.map((e) => ({ name: e.environment.name, files: e.files })));
@@ -148,44 +141,36 @@ function main(): void {
   npmSynth();
   const { chart, objects } = staticChart(dist, scratch);
   const helm = findHelm();
-  // The worker thread (lib/synth/environment-worker.ts) forced off and on: unset, it depends on the load.
-  const step: Record<'0' | '1', Sample[]> = { '0': [], '1': [] };
+  const step: Sample[] = [];
   const peer: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
-    for (const worker of ['0', '1'] as const) step[worker].push(timeCommand(process.execPath, [path.join(root, '.build', 'main.js'), '--out', dist], root, { NX_SYNTH_WORKER: worker }));
+    step.push(timeCommand(process.execPath, [path.join(root, '.build', 'main.js'), '--out', dist]));
     if (helm) peer.push(timeCommand(helm, ['template', 'bana', chart]));
   }
-  const oneMs = report(`synth step, node .build/main.js (${objects} manifests), one thread`, step['0'], '<= helm template', 'NX_SYNTH_WORKER=0');
-  const twoMs = report(`synth step, the same, two threads`, step['1'], '<= helm template', 'NX_SYNTH_WORKER=1 (the default when a core is idle)');
+  const stepMs = report(`synth step, node .build/main.js (${objects} manifests)`, step, '<= helm template');
   if (helm) {
     const helmMs = report(`  peer: helm template, same ${objects} manifests`, peer, '-');
-    rows.push(['  ratio synth step / helm template', `${(oneMs / helmMs).toFixed(2)}x one thread, ${(twoMs / helmMs).toFixed(2)}x two`, '', '<= 1.00x', '']);
+    rows.push(['  ratio synth step / helm template', `${(stepMs / helmMs).toFixed(2)}x`, '', '<= 1.00x', '']);
   } else {
     rows.push(['  peer: helm template', 'skipped', '', '-', 'no helm: run ../shared/tools/get-helm.sh or set HELM']);
   }
 
   // 3. Generated platforms: linear growth, in memory and in total.
   type ChildResult = { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number };
-  const generated = (count: number, threads: number): ChildResult => {
+  const generated = (count: number): ChildResult => {
     // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
     // billed to the next.
     spawnSync('sync');
-    const r = spawnSync(process.execPath, [self, '--child', String(count), String(threads)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = spawnSync(process.execPath, [self, '--child', String(count)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
     if (r.status !== 0) throw new Error(`bench child ${count} failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as ChildResult;
   };
   for (const count of [100, 300, 1000]) {
-    const one: ChildResult[] = [];
-    const two: ChildResult[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      one.push(generated(count, 1));
-      two.push(generated(count, 2));
-    }
+    const samples: ChildResult[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(generated(count));
     const big = count === 1000;
-    const inMemory = (x: ChildResult): Sample => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB });
-    report(`${count} services in memory (${one[0].files} files), one thread`, one.map(inMemory), big ? '<= 2 s, <= 512 MiB' : '-');
-    report(`${count} services in memory, two threads`, two.map(inMemory), big ? '<= 2 s, <= 512 MiB' : '-', 'the environment worker, its loading included');
-    report(`${count} services from scratch, writes included, two threads`, two, big ? '<= 4 s' : '-');
+    report(`${count} services in memory (${samples[0].files} files)`, samples.map((x) => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB })), big ? '<= 2 s, <= 512 MiB' : '-');
+    report(`${count} services from scratch, writes included`, samples, big ? '<= 4 s' : '-');
   }
 
   // 4. npm test, opt-in.
@@ -208,5 +193,5 @@ function main(): void {
   );
 }
 
-if (process.argv[2] === '--child') child(Number(process.argv[3]), Number(process.argv[4]));
+if (process.argv[2] === '--child') child(Number(process.argv[3]));
 else main();

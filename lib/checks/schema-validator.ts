@@ -212,7 +212,7 @@ export function saveValidatorCodeCache(): void {
   }
   if (validObjects?.added) {
     validObjects.added = false;
-    // Read again: another writer (the environment worker, another run) may have added digests since this run read it.
+    // Read again: another run (beside this one, on another output folder) may have added digests since this run read it.
     let onDisk: string[] = [];
     try {
       onDisk = fs.readFileSync(validObjects.file, 'utf8').split('\n').filter((line) => line.length > 0);

@@ -29,7 +29,6 @@ Options (each has an environment variable; the option wins):
   --out <dir>               output folder; default: dist
   --release-dir <dir>       folder of the release files; default: lib/platform/releases
   --help                    this text
-  (NX_SYNTH_WORKER=1|0: the last environment on a second thread always|never; unset: when a core is idle)
 
 With npm, put -- before the options (npm run synth -- --tag abc1234): without it npm takes them as its own.
 Exit status: 0 written; 2 bad input, nothing written; 1 any other failure (disk, lock timeout), nothing written.
@@ -131,10 +130,6 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   }
   if (!registry && nonEmpty(env.NX_REGISTRY)) {
     registry = { value: env.NX_REGISTRY!, input: 'NX_REGISTRY' };
-  }
-  // Read by the loader (lib/tools/main-loader.js) before this runs; refused here, so a typo is not a silent default.
-  if (nonEmpty(env.NX_SYNTH_WORKER) && env.NX_SYNTH_WORKER !== '0' && env.NX_SYNTH_WORKER !== '1') {
-    throw new InputError('NX_SYNTH_WORKER', env.NX_SYNTH_WORKER, "allowed: '1' (always synthesize the last environment on a worker thread), '0' (never); unset: when a core is idle");
   }
   return { overrides: { environments, tag, tags, registry }, outDir, releaseDir, save, help, envInput };
 }

@@ -11,7 +11,6 @@ import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
 import { validatePlatform } from '../platform/validate';
 import { saveValidatorCodeCache } from '../checks/schema-validator';
 import { assertValidManifests } from '../checks/validate';
-import { startOnWorker } from './environment-worker';
 
 /** One environment, synthesized in memory: its objects, and every file of `dist/<env>/` with its bytes. */
 export interface SynthesizedEnvironment {
@@ -75,12 +74,7 @@ export function synthesizePlatform(platform: PlatformSpec, overrides: Overrides,
   validatePlatform(platform);
   const environments = selectEnvironments(platform, overrides.environments, envInput);
   const releases = environments.map((env) => ({ env, release: resolveRelease(platform, env, releaseDir, overrides) }));
-  // The last environment on the loader's worker thread when there is one (./environment-worker.ts), the
-  // others here meanwhile; the results keep the environments' order, and so does the first error thrown.
-  const last = releases[releases.length - 1];
-  const pending = releases.length > 1 ? startOnWorker<SynthesizedEnvironment>(platform, last.env, last.release) : undefined;
-  const synthesized = (pending ? releases.slice(0, -1) : releases).map(({ env, release }) => synthesizeEnvironment(platform, env, release));
-  if (pending) synthesized.push(pending.result() ?? synthesizeEnvironment(platform, last.env, last.release));
+  const synthesized = releases.map(({ env, release }) => synthesizeEnvironment(platform, env, release));
   // Build cache only (.build/), never dist/: the next run loads the schema validators already compiled.
   saveValidatorCodeCache();
   return synthesized;

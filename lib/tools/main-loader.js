@@ -11,36 +11,13 @@
  * code: the digest is compared first, and a cache of other bytes is not given to V8. A run without a usable
  * cache writes one when it exits (after the run, so it holds every function the run compiled); a read-only
  * .build/ only costs speed.
- *
- * On the main thread it first starts the environment worker (lib/synth/environment-worker.ts): this very
- * file on a worker thread, so the worker loads the app while the main thread does, and is ready for its
- * environment when the main thread has validated the inputs. Like `make --load-average`, only when a core is
- * free: the worker costs a second load of the app (~0.2 s of CPU), which speeds a run up on an idle machine
- * and slows it down on a busy one (CI running test suites in parallel; measured in docs/benchmark.md).
- * `NX_SYNTH_WORKER=1` always starts it, `NX_SYNTH_WORKER=0` never. The worker is unref'd: a run that needs
- * no worker (`--env`, `--help`, a bad input) exits without waiting for it.
  */
 const { isAscii } = require('buffer');
 const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
 const path = require('path');
-const os = require('os');
 const vm = require('vm');
-const { isMainThread } = require('worker_threads');
-const { startEnvironmentWorker, watchWorkerEnd } = require('../synth/worker-start');
-
-/** Whether to start the worker: as told by NX_SYNTH_WORKER, else when a core is idle. */
-function wantWorker() {
-  const told = process.env.NX_SYNTH_WORKER;
-  if (told === '1' || told === '0') return told === '1';
-  // Idle enough: other work averages under half a core beyond one (one busy core, as a run of runs such as
-  // the bench keeps it, still leaves a core; jest's workers or another build do not).
-  const cores = os.availableParallelism();
-  return cores > 1 && os.loadavg()[0] < cores - 0.5;
-}
-if (isMainThread && wantWorker()) startEnvironmentWorker(__filename);
-watchWorkerEnd();
 
 const file = path.join(__dirname, 'app.js');
 const cacheFile = `${file}.cache`;
