@@ -170,3 +170,50 @@ describe('npm run synth: the up-to-date check', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 });
+
+/**
+ * The launcher's own freshness check (lib/tools/synth.js): it bundles again only when a file the bundle was
+ * made from changed — a source of this repository, or an npm package, which node_modules/.package-lock.json
+ * stands for (npm rewrites it on every install). In a scratch checkout: its own sources and .build/, its own
+ * node_modules/ folder of links to the real packages, with its own .package-lock.json.
+ */
+describe('npm run synth: bundling only when an input changed', () => {
+  let repo: string;
+  const app = (): bigint => fs.statSync(path.join(repo, '.build', 'app.js'), { bigint: true }).mtimeNs;
+  const synth = () => {
+    const r = spawnSync(process.execPath, [path.join(repo, 'lib', 'tools', 'synth.js'), '--env', 'staging', '--out', path.join(repo, 'dist')], { cwd: repo, encoding: 'utf8', env: BASE_ENV });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+  };
+
+  beforeAll(() => {
+    repo = distSandbox().out.replace(/dist$/, 'repo');
+    for (const entry of ['lib', 'imports', 'main.ts', 'package.json', 'tsconfig.json']) fs.cpSync(path.join(ROOT, entry), path.join(repo, entry), { recursive: true });
+    const modules = path.join(repo, 'node_modules');
+    fs.mkdirSync(modules);
+    for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+      if (entry === '.package-lock.json') fs.copyFileSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
+      else fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
+    }
+    synth();
+  });
+
+  test('nothing changed: no bundle', () => {
+    const before = app();
+    synth();
+    expect(app()).toBe(before);
+  });
+
+  test('a source file changed: a new bundle', () => {
+    const before = app();
+    fs.appendFileSync(path.join(repo, 'main.ts'), '// edited\n');
+    synth();
+    expect(app()).not.toBe(before);
+  });
+
+  test('the packages changed (npm rewrote .package-lock.json): a new bundle', () => {
+    const before = app();
+    fs.appendFileSync(path.join(repo, 'node_modules', '.package-lock.json'), '\n');
+    synth();
+    expect(app()).not.toBe(before);
+  });
+});
