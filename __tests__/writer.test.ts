@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isPlainSafe, referenceYaml, toYaml } from '../lib/output/render';
+import { PARALLEL_FROM } from '../lib/output/parallel-write';
 import { GENERATED_MARK, readTree, writeEnvironments } from '../lib/output/writer';
 import { tempDir } from './helpers';
 
@@ -17,6 +18,41 @@ const next = [
   { name: 'staging', files: new Map([['a.yaml', 'new staging']]) },
   { name: 'production', files: new Map([['b/c.yaml', 'new production']]) },
 ];
+
+/** An environment with more files than `PARALLEL_FROM`, in nested folders, each with its own content. */
+function large(extra: [string, string][] = []): Map<string, string> {
+  const files = new Map<string, string>();
+  for (let i = 0; i < PARALLEL_FROM + 200; i++) files.set(`layer-${i % 17}/kind-${i % 5}/object-${i}.yaml`, `# ${GENERATED_MARK}\nobject ${i}\n${'x'.repeat(i % 300)}\n`);
+  for (const [file, content] of extra) files.set(file, content);
+  return files;
+}
+
+describe('writeEnvironments with many files (written by several threads)', () => {
+  test('writes every file with its bytes; a rewrite with one file changed keeps the others as they were (same inode)', () => {
+    const out = path.join(tempDir(), 'dist');
+    const files = large();
+    writeEnvironments(out, [{ name: 'staging', files }]);
+    expect(readTree(path.join(out, 'staging'))).toEqual(new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))));
+    const kept = 'layer-3/kind-3/object-3.yaml';
+    const inode = fs.statSync(path.join(out, 'staging', kept)).ino;
+    const changed = new Map(files).set('layer-1/kind-1/object-1.yaml', 'changed');
+    writeEnvironments(out, [{ name: 'staging', files: changed }]);
+    expect(readTree(path.join(out, 'staging')).get('layer-1/kind-1/object-1.yaml')).toBe('changed');
+    expect(readTree(path.join(out, 'staging')).size).toBe(files.size);
+    expect(fs.statSync(path.join(out, 'staging', kept)).ino).toBe(inode);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test("a writer thread's error stops the run with that error; the live folder and its parent stay as they were", () => {
+    const out = seeded();
+    const before = readTree(out);
+    // `clash/inner.yaml` makes `clash` a folder, so writing the file `clash` fails (EISDIR) in a writer thread.
+    const files = large([['clash/inner.yaml', 'inner'], ['clash', 'a file where a folder is']]);
+    expect(() => writeEnvironments(out, [{ name: 'staging', files }])).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    expect(readTree(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+});
 
 describe('writeEnvironments', () => {
   test('replaces each environment folder exactly, removing files no longer generated', () => {

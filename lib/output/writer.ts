@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../platform/errors';
 import { faultPoint } from './faults';
+import { NewFile, writeNewFiles } from './parallel-write';
 
 /** One environment folder's files, keyed by path relative to the folder. */
 export interface EnvironmentFiles {
@@ -94,6 +95,7 @@ function transaction(outDir: string, environments: readonly EnvironmentFiles[], 
     faultPoint('scratch');
     const made = new Set<string>();
     for (const env of environments) {
+      const created: NewFile[] = [];
       for (const [relative, content] of env.files) {
         const target = path.join(scratch, 'new', env.name, relative);
         const dir = path.dirname(target);
@@ -102,8 +104,10 @@ function transaction(outDir: string, environments: readonly EnvironmentFiles[], 
           made.add(dir);
         }
         if (current.get(env.name)!.get(relative) === content) linkOrCopy(path.join(live, env.name, relative), target, content);
-        else fs.writeFileSync(target, content);
+        else created.push({ file: target, content });
       }
+      // Every file of the environment is on disk before its fault point, however many threads wrote them.
+      writeNewFiles(created);
       // An environment with no file at all still becomes an (empty) folder.
       fs.mkdirSync(path.join(scratch, 'new', env.name), { recursive: true });
       faultPoint(`write:${env.name}`);
