@@ -1,5 +1,4 @@
 import * as crypto from 'crypto';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
@@ -75,7 +74,7 @@ const INDEX_FORMAT = 2;
  * files (read and hashed, ~3 ms; not parsed), the ajv release and options, the index layout.
  */
 export function validatorFingerprint(): string {
-  const hash = createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, INDEX_FORMAT]));
+  const hash = crypto.createHash('sha256').update(JSON.stringify([AJV_VERSION, AJV_OPTIONS, INDEX_FORMAT]));
   for (const name of Object.values(SCHEMA_FILES)) hash.update('\0').update(fs.readFileSync(schemaPath(name)));
   return hash.digest('hex').slice(0, 16);
 }
@@ -184,7 +183,7 @@ function validObjectMemo(): typeof validObjects {
 }
 
 /** SHA-256 of the object's JSON, base64: Node's one-shot `crypto.hash` (20.12 and later) where there is one. */
-const sha256 = typeof crypto.hash === 'function' ? (text: string): string => crypto.hash('sha256', text, 'base64') : (text: string): string => createHash('sha256').update(text).digest('base64');
+const sha256 = typeof crypto.hash === 'function' ? (text: string): string => crypto.hash('sha256', text, 'base64') : (text: string): string => crypto.createHash('sha256').update(text).digest('base64');
 
 function objectDigest(object: unknown): string {
   return sha256(JSON.stringify(object));
@@ -212,16 +211,7 @@ export function saveValidatorCodeCache(): void {
   }
   if (validObjects?.added) {
     validObjects.added = false;
-    // Read again: another run (beside this one, on another output folder) may have added digests since this run read it.
-    let onDisk: string[] = [];
-    try {
-      onDisk = fs.readFileSync(validObjects.file, 'utf8').split('\n').filter((line) => line.length > 0);
-    } catch {
-      onDisk = [];
-    }
-    const current = validObjects.current;
-    const others = [...new Set([...onDisk, ...validObjects.previous])].filter((d) => !current.has(d));
-    const kept = [...current, ...others.slice(0, VALID_OBJECTS_KEPT)];
+    const kept = [...validObjects.current, ...validObjects.previous.filter((d) => !validObjects!.current.has(d)).slice(0, VALID_OBJECTS_KEPT)];
     write(validObjects.file, `${kept.join('\n')}\n`);
   }
 }
