@@ -56,11 +56,12 @@ function child(count: number): void {
 }
 
 /** Runs a command once; wall time, and the peak RSS of its largest process (GNU time when installed). */
-function timeCommand(command: string, args: readonly string[], cwd = root, env: Record<string, string> = {}): Sample {
+function timeCommand(command: string, args: readonly string[], cwd = root): Sample {
   const gnuTime = fs.existsSync('/usr/bin/time');
-  const options = { cwd, encoding: 'utf8' as const, maxBuffer: 64 << 20, env: { ...process.env, ...env } };
   const start = process.hrtime.bigint();
-  const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB %M', command, ...args], options) : spawnSync(command, args, options);
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB %M', command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 })
+    : spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
   const rss = /BENCH_RSS_KB (\d+)/.exec(r.stderr ?? '');
@@ -156,18 +157,16 @@ function main(): void {
   }
 
   // 3. Generated platforms: linear growth, in memory and in total.
-  type ChildResult = { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number };
-  const generated = (count: number): ChildResult => {
-    // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
-    // billed to the next.
-    spawnSync('sync');
-    const r = spawnSync(process.execPath, [self, '--child', String(count)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (r.status !== 0) throw new Error(`bench child ${count} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as ChildResult;
-  };
   for (const count of [100, 300, 1000]) {
-    const samples: ChildResult[] = [];
-    for (let i = 0; i < RUNS; i++) samples.push(generated(count));
+    const samples: { ms: number; synthMs: number; writeMs: number; maxRssMiB: number; files: number }[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      // Start each run with the previous run's writes and deletions flushed, so one run's disk work is not
+      // billed to the next.
+      spawnSync('sync');
+      const r = spawnSync(process.execPath, [self, '--child', String(count)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (r.status !== 0) throw new Error(`bench child ${count} failed: ${r.stderr}`);
+      samples.push(JSON.parse(r.stdout));
+    }
     const big = count === 1000;
     report(`${count} services in memory (${samples[0].files} files)`, samples.map((x) => ({ ms: x.synthMs, maxRssMiB: x.maxRssMiB })), big ? '<= 2 s, <= 512 MiB' : '-');
     report(`${count} services from scratch, writes included`, samples, big ? '<= 4 s' : '-');
