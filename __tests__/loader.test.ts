@@ -10,8 +10,9 @@ import { ROOT, tempDir } from './helpers';
  */
 const LOADER = path.join(ROOT, '.build', 'main.js');
 
+/** A stand-in app: prints a word and its arguments, and says it synthesized as lib/synth/synthesize.ts does. */
 function appSource(word: string): string {
-  return `process.stdout.write(${JSON.stringify(word)} + ' ' + process.argv.slice(2).join(' '));\n`;
+  return `globalThis[Symbol.for('bana.synth.synthesized')] = true; process.stdout.write(${JSON.stringify(word)} + ' ' + process.argv.slice(2).join(' '));\n`;
 }
 
 function run(dir: string, ...args: string[]) {
@@ -40,6 +41,38 @@ test('the app runs with its arguments, writes its code cache, and a same-length 
   expect(run(dir).stdout).toBe('other ');
   expect(fs.readFileSync(cache).equals(before)).toBe(false);
   expect(run(dir).stdout).toBe('other ');
+});
+
+test('a run that fails or does not synthesize (--help) writes no cache (it would hold only what it compiled); a synthesis does', () => {
+  const dir = tempDir();
+  fs.copyFileSync(LOADER, path.join(dir, 'main.js'));
+  const app = [
+    'if (process.argv[2] === "bad") { process.stderr.write("error\\n"); process.exitCode = 2; }',
+    'else if (process.argv[2] === "--help") process.stdout.write("usage");',
+    'else { globalThis[Symbol.for("bana.synth.synthesized")] = true; process.stdout.write("ok"); }',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'app.js'), `${app}\n`);
+  expect(run(dir, 'bad').status).toBe(2);
+  expect(fs.existsSync(path.join(dir, 'app.js.cache'))).toBe(false);
+  expect(run(dir, '--help').stdout).toBe('usage');
+  expect(fs.existsSync(path.join(dir, 'app.js.cache'))).toBe(false);
+  expect(run(dir).stdout).toBe('ok');
+  expect(fs.existsSync(path.join(dir, 'app.js.cache'))).toBe(true);
+});
+
+test('the real app: a --help run leaves no cache, a synthesis leaves one', () => {
+  // A checkout of its own: .build/ with the loader, the app and (linked) the validators; lib/ linked for the schema files.
+  const checkout = tempDir();
+  const dir = path.join(checkout, '.build');
+  fs.mkdirSync(dir);
+  for (const name of ['main.js', 'app.js']) fs.copyFileSync(path.join(ROOT, '.build', name), path.join(dir, name));
+  fs.symlinkSync(path.join(ROOT, '.build', 'validators'), path.join(dir, 'validators'));
+  fs.symlinkSync(path.join(ROOT, 'lib'), path.join(checkout, 'lib'));
+  expect(run(dir, '--help').status).toBe(0);
+  expect(fs.existsSync(path.join(dir, 'app.js.cache'))).toBe(false);
+  const r = run(dir, '--env', 'staging', '--out', path.join(checkout, 'dist'), '--release-dir', path.join(ROOT, 'lib', 'platform', 'releases'));
+  expect(r.status).toBe(0);
+  expect(fs.existsSync(path.join(dir, 'app.js.cache'))).toBe(true);
 });
 
 test('a cache that cannot be written (read-only folder) only costs speed', () => {

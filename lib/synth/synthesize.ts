@@ -77,5 +77,7 @@ export function synthesizePlatform(platform: PlatformSpec, overrides: Overrides,
   const synthesized = releases.map(({ env, release }) => synthesizeEnvironment(platform, env, release));
   // Build cache only (.build/), never dist/: the next run loads the schema validators already compiled.
   saveValidatorCodeCache();
+  // Tells the loader (lib/tools/main-loader.js) that this run compiled the synthesis, so its code cache is worth keeping.
+  (globalThis as Record<symbol, unknown>)[Symbol.for('bana.synth.synthesized')] = true;
   return synthesized;
 }

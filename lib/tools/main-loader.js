@@ -9,8 +9,8 @@
  * The cache (`.build/app.js.cache`) is the SHA-256 of the bundle's bytes followed by V8's data. V8 checks its
  * data against the source's length only, so a rebuilt bundle of the same length would otherwise run stale
  * code: the digest is compared first, and a cache of other bytes is not given to V8. A run without a usable
- * cache writes one when it exits (after the run, so it holds every function the run compiled); a read-only
- * .build/ only costs speed.
+ * cache writes one when it exits after a successful synthesis (so it holds every function such a run
+ * compiles); a read-only .build/ only costs speed.
  */
 const { isAscii } = require('buffer');
 const crypto = require('crypto');
@@ -37,7 +37,11 @@ try {
 const text = isAscii(source) ? source.toString('latin1') : source.toString('utf8');
 const script = new vm.Script(Module.wrap(text), { filename: file, cachedData });
 if (cachedData === undefined || script.cachedDataRejected === true) {
-  process.once('exit', () => {
+  process.once('exit', (code) => {
+    // Only after a run that synthesized and succeeded: the cache holds the functions the run compiled, and one
+    // kept from a run that stopped early (a bad input, --help) would leave every later run compiling most of
+    // the app itself. lib/synth/synthesize.ts raises the flag.
+    if (code !== 0 || /** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('bana.synth.synthesized')] !== true) return;
     const temp = `${cacheFile}.tmp-${process.pid}`;
     try {
       fs.writeFileSync(temp, Buffer.concat([digest, script.createCachedData()]));
