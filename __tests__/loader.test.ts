@@ -88,3 +88,65 @@ test('a cache that cannot be written (read-only folder) only costs speed', () =>
   expect(r.stdout).toBe('ro ');
   expect(fs.readdirSync(dir).sort()).toEqual(['app.js', 'app.js.cache', 'main.js']);
 });
+
+/**
+ * The valid-object memo (`valid-objects` beside the validators, lib/checks/schema-validator.ts): digests of
+ * objects found valid, so an unchanged object is not validated again. A run appends what it validated; the
+ * file is rewritten only once it has grown to twice its bound.
+ */
+describe('the valid-object memo', () => {
+  function checkout(): { dir: string; memo: string; synth: (...args: string[]) => void } {
+    const root = tempDir();
+    const dir = path.join(root, '.build');
+    fs.mkdirSync(dir);
+    for (const name of ['main.js', 'app.js']) fs.copyFileSync(path.join(ROOT, '.build', name), path.join(dir, name));
+    fs.mkdirSync(path.join(dir, 'validators'));
+    for (const name of fs.readdirSync(path.join(ROOT, '.build', 'validators'))) {
+      if (/^kind\d+\.js$|^index\.json$/.test(name)) fs.copyFileSync(path.join(ROOT, '.build', 'validators', name), path.join(dir, 'validators', name));
+    }
+    fs.symlinkSync(path.join(ROOT, 'lib'), path.join(root, 'lib'));
+    // The validators' modules load ajv's runtime helpers from node_modules, as in any checkout.
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    const synth = (...args: string[]): void => {
+      const r = run(dir, '--env', 'staging', '--out', path.join(root, 'dist'), '--release-dir', path.join(ROOT, 'lib', 'platform', 'releases'), ...args);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    };
+    return { dir, memo: path.join(dir, 'validators', 'valid-objects'), synth };
+  }
+
+  test('a run appends the digests of the objects it validated; an unchanged run adds none', () => {
+    const { memo, synth } = checkout();
+    synth();
+    const first = fs.readFileSync(memo, 'utf8');
+    const objects = first.trim().split('\n').length;
+    expect(objects).toBeGreaterThan(100);
+    synth();
+    expect(fs.readFileSync(memo, 'utf8')).toBe(first);
+    synth('--tag', 'identity=0123abc');
+    const after = fs.readFileSync(memo, 'utf8');
+    expect(after.startsWith(first)).toBe(true);
+    const added = after.slice(first.length).trim().split('\n');
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.length).toBeLessThan(20);
+    expect(added.every((d) => /^[A-Za-z0-9+/]{43}=$/.test(d) && !first.includes(d))).toBe(true);
+  });
+
+  test('grown past twice its bound, it is rewritten: the most recent others, then this run', () => {
+    const { memo, synth } = checkout();
+    synth();
+    const own = fs.readFileSync(memo, 'utf8').trim().split('\n');
+    const stale = Array.from({ length: 40_001 }, (_, i) => `stale-${i}`);
+    fs.writeFileSync(memo, `${[...stale, ...own].join('\n')}\n`);
+    synth('--tag', 'identity=4567def');
+    const lines = fs.readFileSync(memo, 'utf8').trim().split('\n');
+    // 20,000 others kept (the most recent: a suffix of what was there, the stale lines first), then this run's
+    // own digests; the oldest stale lines are gone.
+    const staleKept = lines.filter((l) => l.startsWith('stale-'));
+    expect(staleKept).toEqual(stale.slice(stale.length - staleKept.length));
+    expect(staleKept.length).toBeGreaterThan(20_000 - own.length);
+    expect(lines.slice(0, staleKept.length)).toEqual(staleKept);
+    expect(lines.length).toBeGreaterThan(20_000);
+    expect(lines.length).toBeLessThanOrEqual(20_000 + own.length + 20);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+});

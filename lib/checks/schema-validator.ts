@@ -165,7 +165,7 @@ function loadPrecompiled(dir: string, name: string): ValidateFunction {
  * at all, and one after a tag change validates the few objects that changed. Only successes are recorded;
  * an invalid object is validated (and reported) every time.
  */
-let validObjects: { readonly file: string; readonly previous: readonly string[]; readonly current: Set<string>; known: Set<string>; added: boolean } | undefined;
+let validObjects: { readonly file: string; readonly previous: readonly string[]; readonly current: Set<string>; known: Set<string>; readonly added: string[] } | undefined;
 /** Digests kept from earlier runs besides this run's own, so alternating environments or inputs stay warm. */
 const VALID_OBJECTS_KEPT = 20_000;
 
@@ -178,7 +178,7 @@ function validObjectMemo(): typeof validObjects {
   } catch {
     previous = [];
   }
-  validObjects = { file, previous, current: new Set(), known: new Set(previous), added: false };
+  validObjects = { file, previous, current: new Set(), known: new Set(previous), added: [] };
   return validObjects;
 }
 
@@ -209,10 +209,24 @@ export function saveValidatorCodeCache(): void {
     entry.cacheWanted = false;
     write(`${entry.file}.cache`, entry.script.createCachedData());
   }
-  if (validObjects?.added) {
-    validObjects.added = false;
-    const kept = [...validObjects.current, ...validObjects.previous.filter((d) => !validObjects!.current.has(d)).slice(0, VALID_OBJECTS_KEPT)];
-    write(validObjects.file, `${kept.join('\n')}\n`);
+  if (validObjects && validObjects.added.length > 0) {
+    const { file, previous, current, added } = validObjects;
+    if (previous.length + added.length <= 2 * VALID_OBJECTS_KEPT) {
+      // The digests this run found valid, appended: a run that validated a few objects (a tag changed) writes
+      // those lines, not the whole file again (~20 ms of a tag change's profile). A line torn by a concurrent
+      // writer matches no digest, so it only costs a validation.
+      try {
+        fs.appendFileSync(file, `${added.join('\n')}\n`);
+      } catch {
+        // A read-only .build/ only costs speed.
+      }
+    } else {
+      // Grown to twice the bound: the most recent others, then this run's own (the file runs oldest to newest,
+      // as the appends leave it).
+      const kept = [...previous.filter((d) => !current.has(d)).slice(-VALID_OBJECTS_KEPT), ...current];
+      write(file, `${kept.join('\n')}\n`);
+    }
+    added.length = 0;
   }
 }
 
@@ -342,7 +356,7 @@ export function schemaProblems(object: { apiVersion?: unknown; kind?: unknown })
     if (memo) {
       memo.current.add(digest);
       memo.known.add(digest);
-      memo.added = true;
+      memo.added.push(digest);
     }
     return [];
   }
