@@ -225,7 +225,8 @@ function writeJournal(outDir: string, journal: Journal): void {
 /**
  * Finishes (or, for a run that failed while reversing, reverses) the swap of an interrupted run, then removes
  * every leftover: scratch folders `.<out>.tmp-*`, journal temporaries, `.<file>.new-*` / `.old-*` in the swept
- * folders, and a swept folder's lock and lock candidate left by a dead run. Run under the lock, so every leftover belongs to a run that is gone. Returns what it did, for tests.
+ * folders, and a swept folder's lock and lock candidate left by a dead run. Run under the lock, so every
+ * leftover belongs to a run that is gone. Returns what it did, for tests.
  */
 export function recover(outDir: string, sweep: readonly string[] = []): 'none' | 'forward' | 'back' {
   const live = path.resolve(outDir);
@@ -363,7 +364,6 @@ function acquire(file: string, options: LockOptions): void {
   }
 }
 
-/** Removes a stale lock, unless another process replaced it meanwhile (a `mkdir` guard makes one breaker). */
 /** Removes every lock candidate `<lock>.<pid>` whose run is gone (killed while it waited, or right after it linked). */
 function removeDeadCandidates(file: string): void {
   const dir = path.dirname(file);
@@ -374,6 +374,7 @@ function removeDeadCandidates(file: string): void {
   }
 }
 
+/** Removes a stale lock, unless another process replaced it meanwhile (a `mkdir` guard makes one breaker). */
 function breakStale(file: string, staleText: string): void {
   const guard = `${file}.break`;
   try {
