@@ -29,6 +29,11 @@ const ENTRIES = /** @type {const} */ ({
   'repo-files': 'lib/tools/repo-files.ts',
   'image-digests': 'lib/tools/image-digests.ts',
 });
+/**
+ * The programs that validate objects, so need the precompiled validators (`.build/validators/`): asking for
+ * one of them also bundles and runs the validator build (it returns at once when they are current).
+ */
+const VALIDATING = /** @type {const} */ (['app', 'main', 'bench', 'update-golden', 'diff', 'validate']);
 /** What `npm run synth` runs: the loader, the app, the validator build. */
 const SYNTH_ENTRIES = /** @type {const} */ (['app', 'main', 'build-validators']);
 
@@ -70,7 +75,7 @@ function bundle(names) {
 module.exports = { bundle, ENTRIES, SYNTH_ENTRIES, LOADERS, root, outdir };
 
 // `node lib/tools/bundle.js [name ...]`: the named programs (an npm script bundles only what it runs, e.g. the
-// pre-commit hook's `npm run diff`), or all of them.
+// pre-commit hook's `npm run diff`), or all of them; then the validator build when one of them validates.
 if (require.main === module) {
   const asked = process.argv.slice(2);
   const unknown = asked.filter((name) => !(name in ENTRIES));
@@ -78,10 +83,14 @@ if (require.main === module) {
     process.stderr.write(`error: bundle: ${JSON.stringify(unknown[0])} is not a program; allowed: ${Object.keys(ENTRIES).join(', ')}\n`);
     process.exit(2);
   }
+  const names = /** @type {(keyof typeof ENTRIES)[]} */ (asked.length > 0 ? asked : Object.keys(ENTRIES));
+  const validates = names.some((name) => /** @type {readonly string[]} */ (VALIDATING).includes(name));
+  if (validates && !names.includes('build-validators')) names.push('build-validators');
   try {
-    bundle(/** @type {(keyof typeof ENTRIES)[]} */ (asked.length > 0 ? asked : Object.keys(ENTRIES)));
+    bundle(names);
   } catch {
     process.stderr.write('error: bundling failed (esbuild errors above)\n');
     process.exit(1);
   }
+  if (validates) require(path.join(outdir, 'build-validators.js'));
 }
