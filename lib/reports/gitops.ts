@@ -11,6 +11,7 @@ import { isDnsLabel } from '../platform/rules';
 import { EnvironmentName } from '../platform/types';
 import { DocumentContext, DocumentGenerator } from './document';
 import { KubeObject } from '../k8s/objects';
+import { chartJson } from '../synth/chart-json';
 import { folderKustomization, GeneratedFile, manifestPath, renderManifest } from '../output/render';
 
 /**
@@ -129,7 +130,7 @@ export function argoObjects(scope: Construct, env: EnvironmentName, gitops: GitO
 function folderFiles(folder: string, about: readonly string[], add: (chart: Chart) => void): GeneratedFile[] {
   const chart = new Chart(new App({ outdir: '.cdk8s.out' }), folder, { disableResourceNameHashes: true });
   add(chart);
-  const files = (chart.toJson() as KubeObject[]).map((object) => ({ path: manifestPath(folder, object), folder, object }));
+  const files = (chartJson(chart) as KubeObject[]).map((object) => ({ path: manifestPath(folder, object), folder, object }));
   return [...files.map((file) => ({ path: file.path, content: renderManifest(file) })), { path: `${folder}/kustomization.yaml`, content: folderKustomization(folder, about, files) }];
 }
 

@@ -1,10 +1,11 @@
-import { App } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { buildLayer } from '../charts/build-layer';
 import { Layer, LAYERS } from '../charts/layers';
 import { EnvironmentContext } from '../charts/layer-chart';
 import { annotateLayer, rankLayers } from '../charts/ordering';
 import { KubeObject, ManifestFile } from '../k8s/objects';
 import { assertUniquePaths, environmentKustomization, GeneratedFile, layerKustomization, manifestPath, renderManifest } from '../output/render';
+import { chartJson } from './chart-json';
 import { DOCUMENTS } from './documents';
 import { Overrides, resolveRelease, selectEnvironments } from '../inputs/release';
 import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
@@ -23,16 +24,23 @@ export interface SynthesizedEnvironment {
 
 /**
  * Builds one environment's charts, synthesizes them (cdk8s resolves and validates every object), and
- * renders the files of its folder. Writes nothing.
+ * renders the files of its folder. Writes nothing. `toJson` turns a chart into its objects: `chartJson`
+ * (cdk8s's resolution in one walk, lib/synth/chart-json.ts), or cdk8s's own `chart.toJson()` in the test that
+ * compares the two.
  */
-export function synthesizeEnvironment(platform: PlatformSpec, environment: EnvironmentSpec, release: Release): SynthesizedEnvironment {
+export function synthesizeEnvironment(
+  platform: PlatformSpec,
+  environment: EnvironmentSpec,
+  release: Release,
+  toJson: (chart: Chart) => unknown[] = chartJson,
+): SynthesizedEnvironment {
   const context: EnvironmentContext = { platform, environment, release };
   const app = new App({ outdir: '.cdk8s.out' });
   const ranks = new Map(rankLayers(LAYERS).map((rank) => [rank.folder, rank]));
   const build = (layer: Layer, others: readonly KubeObject[]): ManifestFile[] => {
     const chart = buildLayer(app, layer, context, others);
     annotateLayer(chart, ranks.get(layer.folder)!);
-    return (chart.toJson() as KubeObject[]).map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
+    return (toJson(chart) as KubeObject[]).map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
   };
   // Derived layers are built last, from the other layers' objects (e.g. quotas sized from the workloads),
   // which are validated first (schemas, names, labels) so a derived layer never reads an invalid object.
