@@ -103,8 +103,8 @@ function stamps(files, hash) {
   return out;
 }
 
-function bundle() {
-  const meta = esbuildBundle(SYNTH_ENTRIES);
+async function bundle() {
+  const meta = await esbuildBundle(SYNTH_ENTRIES);
   const outputs = Object.keys(meta.outputs);
   const validatorOutput = outputs.find((o) => o.endsWith('build-validators.js'));
   const validatorInputs = validatorOutput ? Object.keys(meta.outputs[validatorOutput].inputs) : [];
@@ -161,22 +161,32 @@ function main() {
   const key = JSON.stringify([SYNTH_ENTRIES, LOADERS, process.version]);
   const previous = readStamp();
   const bundleFresh = previous !== undefined && previous.key === key && unchanged(previous.inputs) && unchanged(previous.outputs);
-  /** @type {Stamp} */
-  let stamp;
   if (bundleFresh && previous) {
-    stamp = previous;
-  } else {
-    let built;
-    try {
-      built = bundle();
-    } catch {
+    run(previous, true);
+    return;
+  }
+  bundle().then(
+    (built) => {
+      const validators = previous?.key === key ? previous.validators : {};
+      const stamp = { key, inputs: stamps(built.inputs, true), outputs: stamps(built.outputs, false), validatorInputs: built.validatorInputs, validators };
+      // Out of the promise's reach: the run goes on as a plain call, its exceptions uncaught as before.
+      setImmediate(() => run(stamp, false));
+    },
+    () => {
       // esbuild has printed each error with its file and line already.
       process.stderr.write('error: bundling the app failed (esbuild errors above); dist/ is untouched\n');
       process.exit(1);
-    }
-    const validators = previous?.key === key ? previous.validators : {};
-    stamp = { key, inputs: stamps(built.inputs, true), outputs: stamps(built.outputs, false), validatorInputs: built.validatorInputs, validators };
-  }
+    },
+  );
+}
+
+/**
+ * Builds the validators when their inputs moved, records the stamps, then answers from the up-to-date record
+ * or runs the app.
+ * @param {Stamp} stamp
+ * @param {boolean} bundleFresh
+ */
+function run(stamp, bundleFresh) {
   const validatorsFresh =
     Object.keys(stamp.validators).length > 0 && stamp.validatorInputs.every((rel) => rel in stamp.validators) && unchanged(stamp.validators);
   if (!validatorsFresh) {
