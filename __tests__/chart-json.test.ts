@@ -2,12 +2,12 @@ import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext } 
 import { k8s } from 'cdk8s-plus-28';
 import { PLATFORM } from '../lib/platform';
 import { resolveRelease } from '../lib/inputs/release';
-import { chartJson } from '../lib/synth/chart-json';
+import { chartJson } from '../lib/k8s/chart-json';
 import { synthesizeEnvironment } from '../lib/synth/synthesize';
 import { ENVIRONMENT_NAMES, overrides, RELEASE_DIR } from './helpers';
 
 /**
- * lib/synth/chart-json.ts resolves and sanitizes each value in one walk instead of cdk8s's two. It must give
+ * lib/k8s/chart-json.ts resolves and sanitizes each value in one walk instead of cdk8s's two. It must give
  * exactly what cdk8s's own `chart.toJson()` gives: the same values, the same key order (compared as JSON
  * text), the same errors.
  */

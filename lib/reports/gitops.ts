@@ -10,8 +10,8 @@ import { GITOPS, GITOPS_DEFAULTS, GitOpsSpec, gitopsMinutes, repoPath } from '..
 import { isDnsLabel } from '../platform/rules';
 import { EnvironmentName } from '../platform/types';
 import { DocumentContext, DocumentGenerator } from './document';
+import { chartJson } from '../k8s/chart-json';
 import { KubeObject } from '../k8s/objects';
-import { chartJson } from '../synth/chart-json';
 import { folderKustomization, GeneratedFile, manifestPath, renderManifest } from '../output/render';
 
 /**

@@ -3,9 +3,9 @@ import { buildLayer } from '../charts/build-layer';
 import { Layer, LAYERS } from '../charts/layers';
 import { EnvironmentContext } from '../charts/layer-chart';
 import { annotateLayer, rankLayers } from '../charts/ordering';
+import { chartJson } from '../k8s/chart-json';
 import { KubeObject, ManifestFile } from '../k8s/objects';
 import { assertUniquePaths, environmentKustomization, GeneratedFile, layerKustomization, manifestPath, renderManifest } from '../output/render';
-import { chartJson } from './chart-json';
 import { DOCUMENTS } from './documents';
 import { Overrides, resolveRelease, selectEnvironments } from '../inputs/release';
 import { EnvironmentSpec, PlatformSpec, Release } from '../platform/types';
@@ -25,7 +25,7 @@ export interface SynthesizedEnvironment {
 /**
  * Builds one environment's charts, synthesizes them (cdk8s resolves and validates every object), and
  * renders the files of its folder. Writes nothing. `toJson` turns a chart into its objects: `chartJson`
- * (cdk8s's resolution in one walk, lib/synth/chart-json.ts), or cdk8s's own `chart.toJson()` in the test that
+ * (cdk8s's resolution in one walk, lib/k8s/chart-json.ts), or cdk8s's own `chart.toJson()` in the test that
  * compares the two.
  */
 export function synthesizeEnvironment(
