@@ -169,17 +169,13 @@ class RespConnection {
   const allowed = (answers: string[]) => answers.some((a) => !/^(MOVED|NOPERM|ERR|WRONGPASS|NOAUTH)/.test(a) && a !== '') && answers.every((a) => !a.startsWith('NOPERM'));
   const denied = (answers: string[]) => answers.every((a) => a.startsWith('NOPERM'));
 
-  beforeAll(async () => {
-    picked.push(...(await freePorts(3 * NODES)));
-    const data = find(env('production'), 'ConfigMap', 'nx-redis-config').data as Record<string, string>;
-    rules = data['users.rules'].split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' '));
-    fs.mkdirSync(path.join(dir, 'secrets'));
-    for (const [, file] of rules) fs.writeFileSync(path.join(dir, 'secrets', file), passwordOf(file));
-    dnsNames = find(env('production'), 'Certificate', 'nx-redis-tls').spec.dnsNames;
-    certs = makeTestCertificates(path.join(dir, 'tls'), dnsNames);
-    fs.mkdirSync(path.join(dir, 'bin'));
-    const table = Array.from({ length: NODES }, (_, i) => `${host(i)}) echo "${podIp(i)}      ${host(i)}" ;;`).join('\n');
-    fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
+  /**
+   * Picks free ports, writes the redis-cli wrapper and each node's configuration, starts the six servers and
+   * waits until each listens on its plain and TLS ports. False, with every server stopped, when one exited
+   * first (a port taken between picking and binding).
+   */
+  const startNodes = async (data: Record<string, string>): Promise<boolean> => {
+    picked.splice(0, picked.length, ...(await freePorts(3 * NODES)));
     // redis-cli as the Job runs it, with the pod DNS names resolved by the same table.
     const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
     const ports = Array.from({ length: NODES }, (_, i) => `${host(i)}) port=${tlsPort(i)} ;;`).join(' ');
@@ -192,6 +188,8 @@ class RespConnection {
 
     for (let i = 0; i < NODES; i++) {
       const node = path.join(dir, `node${i}`);
+      // A new attempt starts from empty folders (no nodes.conf of a server that could not bind).
+      fs.rmSync(node, { recursive: true, force: true });
       for (const d of ['etc', 'run', 'data']) fs.mkdirSync(path.join(node, d), { recursive: true });
       // One loopback address per node instead of one pod each: bind and paths are the only changes.
       const conf = data['redis.conf']
@@ -211,6 +209,42 @@ class RespConnection {
       if (result.status !== 0) throw new Error(`prepare.sh failed on node ${i}: ${result.stderr}`);
       servers.push(spawn('redis-server', [path.join(node, 'run', 'redis.conf')], { stdio: 'ignore' }));
     }
+    const listening = (p: number) =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(p, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+    for (let t = 0; t < 200; t++) {
+      if (servers.some((s) => s.exitCode !== null || s.signalCode !== null)) break;
+      const up = await Promise.all(Array.from({ length: NODES }, async (_, i) => (await listening(port(i))) && (await listening(tlsPort(i)))));
+      if (up.every(Boolean)) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await stopServers();
+    return false;
+  };
+
+  const stopServers = async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
+    servers.length = 0;
+  };
+
+  beforeAll(async () => {
+    const data = find(env('production'), 'ConfigMap', 'nx-redis-config').data as Record<string, string>;
+    rules = data['users.rules'].split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' '));
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    for (const [, file] of rules) fs.writeFileSync(path.join(dir, 'secrets', file), passwordOf(file));
+    dnsNames = find(env('production'), 'Certificate', 'nx-redis-tls').spec.dnsNames;
+    certs = makeTestCertificates(path.join(dir, 'tls'), dnsNames);
+    fs.mkdirSync(path.join(dir, 'bin'));
+    const table = Array.from({ length: NODES }, (_, i) => `${host(i)}) echo "${podIp(i)}      ${host(i)}" ;;`).join('\n');
+    fs.writeFileSync(path.join(dir, 'bin', 'getent'), `#!/bin/sh\ncase "$2" in\n${table}\n*) exit 2 ;;\nesac\n`, { mode: 0o755 });
+    // Ports are picked free, but another process may bind one before its server does: then that server exits,
+    // and every node starts again on new ports (the wrapper below and each config name them).
+    for (let attempt = 1; !(await startNodes(data)); attempt++) {
+      if (attempt === 3) throw new Error('redis-server could not bind its ports three times over (ports taken as they were picked)');
+    }
     const script = createScript();
     created = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 120000, env: { PATH: `${dir}/bin:${process.env.PATH}`, REDISCLI_AUTH: passwordOf('admin-password') } });
     // Replicas authenticate to their masters as nx-replication: wait for every link (asked every 100 ms over
@@ -226,7 +260,7 @@ class RespConnection {
   // while it saves on shutdown refuses to exit and keeps its port.
   afterAll(async () => {
     for (const c of connections.values()) c.close();
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve() : (s.once('exit', () => resolve()), s.kill('SIGTERM'))))));
+    await stopServers();
   });
 
   /** create-cluster.sh as generated, with the CA where this test keeps it. */
