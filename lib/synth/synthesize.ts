@@ -35,10 +35,12 @@ export function synthesizeEnvironment(
   toJson: (chart: Chart) => unknown[] = chartJson,
 ): SynthesizedEnvironment {
   const context: EnvironmentContext = { platform, environment, release };
-  const app = new App({ outdir: '.cdk8s.out' });
   const ranks = new Map(rankLayers(LAYERS).map((rank) => [rank.folder, rank]));
   const build = (layer: Layer, others: readonly KubeObject[]): ManifestFile[] => {
-    const chart = buildLayer(app, layer, context, others);
+    // One App per layer: no construct of one layer refers to another's (a derived layer reads the others'
+    // objects, not their constructs), and cdk8s resolves dependencies and validates across the whole App
+    // each time a chart is synthesized (App._synthChart), so a shared App made that walk grow layer by layer.
+    const chart = buildLayer(new App({ outdir: '.cdk8s.out' }), layer, context, others);
     annotateLayer(chart, ranks.get(layer.folder)!);
     return (toJson(chart) as KubeObject[]).map((object) => ({ path: manifestPath(layer.folder, object), folder: layer.folder, object }));
   };
