@@ -83,8 +83,13 @@ const compactMappersPlugin = {
     build.onLoad({ filter: MAPPER_FILES }, (args) => {
       // The filter is a path ending; only our imports/ folder and cdk8s-plus-28's are generated mappers.
       if (path.dirname(args.path) !== ours && !args.path.includes(`${path.sep}node_modules${path.sep}cdk8s-plus-28${path.sep}`)) return undefined;
-      const { contents } = compactMappers(args.path, fs.readFileSync(args.path, 'utf8'));
-      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+      try {
+        const { contents } = compactMappers(args.path, fs.readFileSync(args.path, 'utf8'));
+        return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+      } catch (error) {
+        // esbuild prints it as one error naming the file, without a stack.
+        return { errors: [{ text: /** @type {Error} */ (error).message }] };
+      }
     });
   },
 };
@@ -119,7 +124,7 @@ async function bundle(names) {
   return /** @type {NonNullable<typeof result.metafile>} */ (result.metafile);
 }
 
-module.exports = { bundle, compactMappers, MAPPER_FILES, ENTRIES, SYNTH_ENTRIES, LOADERS, root, outdir };
+module.exports = { bundle, compactMappers, ENTRIES, SYNTH_ENTRIES, LOADERS, root, outdir };
 
 // `node lib/tools/bundle.js [name ...]`: the named programs (an npm script bundles only what it runs, e.g. the
 // pre-commit hook's `npm run diff`), or all of them; then the validator build when one of them validates.
@@ -134,9 +139,8 @@ if (require.main === module) {
   const validates = names.some((name) => /** @type {readonly string[]} */ (VALIDATING).includes(name));
   if (validates && !names.includes('build-validators')) names.push('build-validators');
   bundle(names).then(
-    () => {
-      if (validates) require(path.join(outdir, 'build-validators.js'));
-    },
+    // Out of the promise's reach, so the validator build's exceptions stay uncaught ones.
+    () => setImmediate(() => validates && require(path.join(outdir, 'build-validators.js'))),
     () => {
       process.stderr.write('error: bundling failed (esbuild errors above)\n');
       process.exit(1);

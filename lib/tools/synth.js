@@ -166,12 +166,13 @@ function main() {
     return;
   }
   bundle().then(
-    (built) => {
-      const validators = previous?.key === key ? previous.validators : {};
-      const stamp = { key, inputs: stamps(built.inputs, true), outputs: stamps(built.outputs, false), validatorInputs: built.validatorInputs, validators };
-      // Out of the promise's reach: the run goes on as a plain call, its exceptions uncaught as before.
-      setImmediate(() => run(stamp, false));
-    },
+    // Out of the promise's reach: the run goes on as plain calls, their exceptions uncaught as before.
+    (built) =>
+      setImmediate(() => {
+        const validators = previous?.key === key ? previous.validators : {};
+        const stamp = { key, inputs: stamps(built.inputs, true), outputs: stamps(built.outputs, false), validatorInputs: built.validatorInputs, validators };
+        run(stamp, false);
+      }),
     () => {
       // esbuild has printed each error with its file and line already.
       process.stderr.write('error: bundling the app failed (esbuild errors above); dist/ is untouched\n');
