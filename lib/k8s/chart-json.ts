@@ -149,8 +149,8 @@ function sanitizeOnly(value: any, filterEmpty: boolean): unknown {
 function sanitizedObject(value: Record<string, unknown>, filterEmpty: boolean, each: (v: any, filterEmpty: boolean) => unknown): unknown {
   const out: Record<string, unknown> = {};
   const keys = Object.keys(value);
-  // Most objects come with their keys in order already (the generated mappers list fields alphabetically);
-  // checking costs a pass, sorting an already sorted list costs more.
+  // Objects often come with their keys in order already (metadata is sorted once before it is resolved
+  // again as part of the object): a pass finds out, and only an object out of order is sorted.
   for (let i = 1; i < keys.length; i++) {
     if (keys[i - 1] > keys[i]) {
       keys.sort();
